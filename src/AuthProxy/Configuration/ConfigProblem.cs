@@ -1,0 +1,10 @@
+namespace AuthProxy.Configuration;
+
+/// <summary>One configuration problem: the config key path and what is wrong there.</summary>
+/// <param name="Path">Config key path, e.g. <c>TokenProviders:kp:ApiKey</c>.</param>
+/// <param name="Reason">What is wrong and, where possible, how to fix it. Never contains a secret value.</param>
+public sealed record ConfigProblem(string Path, string Reason)
+{
+    /// <inheritdoc />
+    public override string ToString() => $"{Path}: {Reason}";
+}

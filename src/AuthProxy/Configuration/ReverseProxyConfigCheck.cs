@@ -1,0 +1,100 @@
+using AuthProxy.Proxy;
+using AuthProxy.Tokens;
+using Yarp.ReverseProxy.Configuration;
+
+namespace AuthProxy.Configuration;
+
+/// <summary>
+/// Runs YARP's own parsing and validation on a candidate <c>ReverseProxy</c> section, in a throw-away
+/// container, so a bad route or cluster is reported with its path before it reaches the live proxy
+/// (which would otherwise log it and keep the old routes without telling the rest of our configuration).
+/// </summary>
+internal static class ReverseProxyConfigCheck
+{
+    public static void Validate(IConfigurationSection section, IEnumerable<string> providerNames, List<ConfigProblem> problems)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddAuthorization();
+        services.AddCors();
+        services.AddSingleton<ITokenProviderCatalog>(new NameOnlyCatalog(providerNames));
+        services.AddReverseProxy()
+            .LoadFromConfig(section)
+            .AddTransformFactory<AuthTokenTransformFactory>();
+
+        using var provider = services.BuildServiceProvider();
+        IProxyConfig config;
+        try
+        {
+            config = provider.GetRequiredService<IProxyConfigProvider>().GetConfig();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or ArgumentException)
+        {
+            problems.Add(new ConfigProblem(section.Path, Innermost(ex)));
+            return;
+        }
+
+        var validator = provider.GetRequiredService<IConfigValidator>();
+        foreach (var route in config.Routes)
+        {
+            foreach (var error in validator.ValidateRouteAsync(route).AsTask().GetAwaiter().GetResult())
+            {
+                problems.Add(ToProblem($"{section.Path}:Routes:{route.RouteId}", error));
+            }
+        }
+
+        foreach (var cluster in config.Clusters)
+        {
+            foreach (var error in validator.ValidateClusterAsync(cluster).AsTask().GetAwaiter().GetResult())
+            {
+                problems.Add(ToProblem($"{section.Path}:Clusters:{cluster.ClusterId}", error));
+            }
+        }
+
+        var clusterIds = config.Clusters.Select(c => c.ClusterId).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var route in config.Routes)
+        {
+            if (route.ClusterId is { Length: > 0 } clusterId && !clusterIds.Contains(clusterId))
+            {
+                problems.Add(new ConfigProblem($"{section.Path}:Routes:{route.RouteId}:ClusterId",
+                    $"route '{route.RouteId}' names unknown cluster '{clusterId}'"));
+            }
+        }
+    }
+
+    private static ConfigProblem ToProblem(string path, Exception error)
+    {
+        // Our own transform errors already start with their full path.
+        var message = error.Message;
+        var colon = message.IndexOf(": ", StringComparison.Ordinal);
+        if (message.StartsWith("ReverseProxy:", StringComparison.Ordinal) && colon > 0)
+        {
+            return new ConfigProblem(message[..colon], message[(colon + 2)..].TrimEnd('.'));
+        }
+
+        return new ConfigProblem(path, message.TrimEnd('.'));
+    }
+
+    private static string Innermost(Exception ex)
+    {
+        var messages = new List<string>();
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            messages.Add(e.Message.TrimEnd('.'));
+        }
+
+        return string.Join(": ", messages);
+    }
+
+    /// <summary>Knows the candidate configuration's provider names; builds no caches.</summary>
+    private sealed class NameOnlyCatalog(IEnumerable<string> names) : ITokenProviderCatalog
+    {
+        private readonly HashSet<string> _names = new(names, StringComparer.OrdinalIgnoreCase);
+
+        public IEnumerable<string> Names => _names;
+
+        public bool Contains(string name) => _names.Contains(name);
+
+        public TokenProviderSlot GetSlot(string name) => new(name);
+    }
+}

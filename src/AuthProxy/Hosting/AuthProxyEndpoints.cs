@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
+namespace AuthProxy.Hosting;
+
+/// <summary>Maps the proxy's own endpoints and the YARP pipeline.</summary>
+internal static class AuthProxyEndpoints
+{
+    public static WebApplication MapAuthProxy(this WebApplication app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static c => c.Tags.Contains(ConfigReadinessCheck.Tag) });
+        app.MapReverseProxy();
+        return app;
+    }
+}

@@ -1,0 +1,28 @@
+using AuthProxy.Configuration;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace AuthProxy.Hosting;
+
+/// <summary>
+/// Ready once a valid configuration is loaded (the process does not start otherwise). A rejected
+/// live edit leaves the last good configuration serving, so readiness stays healthy and reports the error.
+/// </summary>
+internal sealed class ConfigReadinessCheck(ConfigState state) : IHealthCheck
+{
+    public const string Tag = "ready";
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var data = new Dictionary<string, object>
+        {
+            ["loadedAt"] = state.LoadedAt.ToString("O"),
+        };
+        if (state.LastReloadError is { } error)
+        {
+            data["lastReloadError"] = error;
+            return Task.FromResult(HealthCheckResult.Healthy("Serving the last good configuration; the last edit was rejected.", data));
+        }
+
+        return Task.FromResult(HealthCheckResult.Healthy("Configuration loaded.", data));
+    }
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+using AuthProxy.Tokens;
+using Yarp.ReverseProxy.Transforms.Builder;
+
+namespace AuthProxy.Proxy;
+
+/// <summary>
+/// Claims the custom <c>{ "AuthToken": "&lt;provider&gt;", "RetryBodyLimit": "65536" }</c> route transform:
+/// validates the provider name and adds the request transform that injects the credential.
+/// </summary>
+internal sealed class AuthTokenTransformFactory : ITransformFactory
+{
+    internal const string AuthTokenKey = "AuthToken";
+    internal const string RetryBodyLimitKey = "RetryBodyLimit";
+
+    private readonly ITokenProviderCatalog _catalog;
+
+    public AuthTokenTransformFactory(ITokenProviderCatalog catalog) => _catalog = catalog;
+
+    public bool Validate(TransformRouteValidationContext context, IReadOnlyDictionary<string, string> transformValues)
+    {
+        if (!transformValues.TryGetValue(AuthTokenKey, out var provider))
+        {
+            return false;
+        }
+
+        var routeId = context.Route.RouteId;
+        var index = IndexOf(context.Route.Transforms, transformValues);
+        var path = $"ReverseProxy:Routes:{routeId}:Transforms:{index}";
+        if (string.IsNullOrWhiteSpace(provider))
+        {
+            context.Errors.Add(new ArgumentException($"{path}:AuthToken: route '{routeId}' names no token provider."));
+        }
+        else if (!_catalog.Contains(provider))
+        {
+            var known = string.Join(", ", _catalog.Names.Order(StringComparer.OrdinalIgnoreCase));
+            context.Errors.Add(new ArgumentException(
+                $"{path}:AuthToken: route '{routeId}' names unknown token provider '{provider}' (configured: {(known.Length == 0 ? "none" : known)})."));
+        }
+
+        foreach (var key in transformValues.Keys)
+        {
+            if (key.Equals(AuthTokenKey, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (!key.Equals(RetryBodyLimitKey, StringComparison.OrdinalIgnoreCase))
+            {
+                context.Errors.Add(new ArgumentException(
+                    $"{path}:{key}: route '{routeId}' has an unknown AuthToken option '{key}' (allowed: {RetryBodyLimitKey})."));
+            }
+            else if (!TryParseLimit(transformValues[key], out _))
+            {
+                context.Errors.Add(new ArgumentException(
+                    $"{path}:{key}: route '{routeId}' has RetryBodyLimit '{transformValues[key]}'; expected a whole number of bytes (0 disables the retry)."));
+            }
+        }
+
+        return true;
+    }
+
+    public bool Build(TransformBuilderContext context, IReadOnlyDictionary<string, string> transformValues)
+    {
+        if (!transformValues.TryGetValue(AuthTokenKey, out var provider))
+        {
+            return false;
+        }
+
+        context.RequestTransforms.Add(new AuthTokenRequestTransform(_catalog.GetSlot(provider)));
+        return true;
+    }
+
+    internal static bool TryParseLimit(string? value, out long limit) =>
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out limit);
+
+    private static int IndexOf(IReadOnlyList<IReadOnlyDictionary<string, string>>? transforms, IReadOnlyDictionary<string, string> values)
+    {
+        for (var i = 0; transforms is not null && i < transforms.Count; i++)
+        {
+            if (ReferenceEquals(transforms[i], values))
+            {
+                return i;
+            }
+        }
+
+        return 0;
+    }
+}

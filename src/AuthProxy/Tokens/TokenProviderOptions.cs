@@ -1,0 +1,81 @@
+namespace AuthProxy.Tokens;
+
+/// <summary>
+/// One entry of the <c>TokenProviders</c> configuration section. Which options apply depends on
+/// <see cref="Type"/> (see README and CONTRACT §2); <see cref="Configuration.ConfigValidator"/> checks them.
+/// </summary>
+public sealed class TokenProviderOptions
+{
+    /// <summary>The provider type, e.g. <c>IamApiKey</c>. Required.</summary>
+    public string? Type { get; set; }
+
+    /// <summary>IAM API key or Cloud Pak / Zen API key (secret).</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>File holding <see cref="ApiKey"/>, read at each fetch.</summary>
+    public string? ApiKeyFile { get; set; }
+
+    /// <summary>Password (secret) for Cloud Pak and SKLM flows.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>File holding <see cref="Password"/>, read at each fetch.</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>IAM token URL. Default <c>https://iam.cloud.ibm.com/identity/token</c>; a bare base URL gets <c>/identity/token</c>.</summary>
+    public string? TokenUrl { get; set; }
+
+    /// <summary>Optional IAM scope.</summary>
+    public string? Scope { get; set; }
+
+    /// <summary>Optional IAM client id, sent with <see cref="ClientSecret"/> as Basic authentication.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>Optional IAM client secret (secret).</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>File holding <see cref="ClientSecret"/>.</summary>
+    public string? ClientSecretFile { get; set; }
+
+    /// <summary>IAM trusted profile id.</summary>
+    public string? ProfileId { get; set; }
+
+    /// <summary>IAM trusted profile name.</summary>
+    public string? ProfileName { get; set; }
+
+    /// <summary>Compute-resource token file for trusted profiles.</summary>
+    public string? CrTokenFile { get; set; }
+
+    /// <summary>Cloud Pak platform URL or SKLM server URL.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>Cloud Pak identity provider URL for <c>Cp4dIdentity</c>; defaults to <see cref="Url"/>.</summary>
+    public string? IdentityUrl { get; set; }
+
+    /// <summary>Cloud Pak / Zen user name.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>SKLM user id.</summary>
+    public string? UserId { get; set; }
+
+    /// <summary>Fraction of a token's lifetime after which it is renewed in the background.</summary>
+    /// <remarks>Default 0.8. Must be greater than 0 and at most 1.</remarks>
+    public double RefreshAfter { get; set; } = 0.8;
+
+    /// <summary>Assumed lifetime when the reply states none (e.g. SKLM).</summary>
+    /// <remarks>Default 20 minutes.</remarks>
+    public TimeSpan Lifetime { get; set; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>A token is never sent within this much of its expiry (capped at 10% of its lifetime).</summary>
+    /// <remarks>Default 10 seconds, as IBM's SDKs use.</remarks>
+    public TimeSpan ExpiryWindow { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Timeout of one token request.</summary>
+    /// <remarks>Default 10 seconds.</remarks>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>PEM file with an extra CA trusted for the token endpoint.</summary>
+    public string? CaCertificateFile { get; set; }
+
+    /// <summary>Skip TLS certificate checks to the token endpoint. Off by default; logged as a warning.</summary>
+    public bool AcceptAnyServerCertificate { get; set; }
+}

@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using AuthProxy.Telemetry;
+
+namespace AuthProxy.Tokens;
+
+/// <summary>
+/// The live set of token providers. <see cref="Apply"/> is called with each validated configuration:
+/// unchanged providers keep their cache and token, changed ones get a fresh cache (dropping the token),
+/// removed ones are emptied.
+/// </summary>
+internal sealed class TokenProviderRegistry : ITokenProviderCatalog, IDisposable
+{
+    private static readonly TimeSpan RetiredCacheGrace = TimeSpan.FromMinutes(2);
+
+    private readonly ConcurrentDictionary<string, TokenProviderSlot> _slots = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string> _fingerprints = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _applyGate = new();
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TokenMetrics _metrics;
+    private readonly CancellationToken _stopping;
+
+    public TokenProviderRegistry(TimeProvider time, ILoggerFactory loggerFactory, TokenMetrics metrics, IHostApplicationLifetime lifetime)
+    {
+        _time = time;
+        _loggerFactory = loggerFactory;
+        _metrics = metrics;
+        _stopping = lifetime.ApplicationStopping;
+    }
+
+    public IEnumerable<string> Names => _slots.Where(s => s.Value.Cache is not null).Select(s => s.Key);
+
+    public bool Contains(string name) => _slots.TryGetValue(name, out var slot) && slot.Cache is not null;
+
+    public TokenProviderSlot GetSlot(string name) => _slots.GetOrAdd(name, static n => new TokenProviderSlot(n));
+
+    /// <summary>All live caches, for the status endpoint and tests.</summary>
+    public IEnumerable<TokenCache> Caches => _slots.Values.Select(s => s.Cache).OfType<TokenCache>();
+
+    /// <summary>The live cache of a provider, or null.</summary>
+    public TokenCache? Find(string name) => _slots.TryGetValue(name, out var slot) ? slot.Cache : null;
+
+    /// <summary>Brings the providers in line with a validated configuration.</summary>
+    public void Apply(IReadOnlyList<ProviderDefinition> providers)
+    {
+        lock (_applyGate)
+        {
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var provider in providers)
+            {
+                seen.Add(provider.Name);
+                var slot = GetSlot(provider.Name);
+                if (slot.Cache is not null && _fingerprints.TryGetValue(provider.Name, out var old) && old == provider.Fingerprint)
+                {
+                    continue;
+                }
+
+                var logger = _loggerFactory.CreateLogger($"AuthProxy.Tokens.{provider.Name}");
+                if (provider.Options.AcceptAnyServerCertificate)
+                {
+                    Log.AcceptingAnyCertificate(logger, provider.Name);
+                }
+
+                var source = TokenProviderTypes.CreateSource(provider.Options, _time);
+                var cache = new TokenCache(provider.Name, provider.Options, source, _time, logger, _metrics, _stopping);
+                Retire(slot.Swap(cache));
+                _fingerprints[provider.Name] = provider.Fingerprint;
+            }
+
+            foreach (var (name, slot) in _slots)
+            {
+                if (!seen.Contains(name))
+                {
+                    Retire(slot.Swap(null));
+                    _fingerprints.Remove(name);
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var slot in _slots.Values)
+        {
+            slot.Swap(null)?.Dispose();
+        }
+    }
+
+    /// <summary>Requests in flight may still hold the old cache: dispose its HTTP client only after a grace period.</summary>
+    private void Retire(TokenCache? cache)
+    {
+        if (cache is null)
+        {
+            return;
+        }
+
+        _ = DisposeLaterAsync(cache);
+    }
+
+    private async Task DisposeLaterAsync(TokenCache cache)
+    {
+        try
+        {
+            await Task.Delay(RetiredCacheGrace, _time, _stopping);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        cache.Dispose();
+    }
+}

@@ -1,0 +1,119 @@
+using AuthProxy.Tokens.Iam;
+
+namespace AuthProxy.Tokens;
+
+/// <summary>
+/// The provider types AuthProxy knows (CONTRACT §2): how to validate each one's options and how to create its source.
+/// Adding a type is one entry here plus its source class.
+/// </summary>
+internal static class TokenProviderTypes
+{
+    /// <summary>Reports a problem with an option: (option name, reason).</summary>
+    public delegate void Report(string option, string reason);
+
+    private sealed record TypeEntry(Func<TokenProviderOptions, TimeProvider, ITokenSource> Create, Action<TokenProviderOptions, Report> Validate);
+
+    private static readonly Dictionary<string, TypeEntry> Types = new(StringComparer.Ordinal)
+    {
+        ["IamApiKey"] = new(static (o, t) => new IamApiKeySource(o, t), static (o, report) =>
+        {
+            RequireSecret(o.ApiKey, o.ApiKeyFile, "ApiKey", report);
+            CheckUrl(o.TokenUrl, "TokenUrl", report);
+            if (!string.IsNullOrEmpty(o.ClientId) != (!string.IsNullOrEmpty(o.ClientSecret) || !string.IsNullOrEmpty(o.ClientSecretFile)))
+            {
+                report("ClientId", "ClientId and ClientSecret must be set together");
+            }
+        }),
+    };
+
+    /// <summary>The known type names, for error messages and the JSON schema.</summary>
+    public static IEnumerable<string> Names => Types.Keys;
+
+    public static bool IsKnown(string? type) => type is not null && Types.ContainsKey(type);
+
+    /// <summary>Creates the source of a validated provider.</summary>
+    public static ITokenSource CreateSource(TokenProviderOptions options, TimeProvider time) =>
+        Types.TryGetValue(options.Type ?? "", out var entry)
+            ? entry.Create(options, time)
+            : throw new InvalidOperationException($"Unknown token provider type '{options.Type}'.");
+
+    /// <summary>Checks a provider's options: the type's own rules, then the common ones.</summary>
+    public static void Validate(TokenProviderOptions options, Report report)
+    {
+        if (string.IsNullOrWhiteSpace(options.Type))
+        {
+            report("Type", $"required; one of {string.Join(", ", Names)}");
+            return;
+        }
+
+        if (!Types.TryGetValue(options.Type, out var entry))
+        {
+            report("Type", $"unknown provider type '{options.Type}'; expected one of {string.Join(", ", Names)}");
+            return;
+        }
+
+        entry.Validate(options, report);
+        if (options.RefreshAfter is <= 0 or > 1 || double.IsNaN(options.RefreshAfter))
+        {
+            report("RefreshAfter", "must be a fraction greater than 0 and at most 1 (default 0.8)");
+        }
+
+        if (options.Lifetime <= TimeSpan.Zero)
+        {
+            report("Lifetime", "must be a positive duration such as \"00:20:00\"");
+        }
+
+        if (options.ExpiryWindow < TimeSpan.Zero)
+        {
+            report("ExpiryWindow", "must not be negative");
+        }
+
+        if (options.Timeout <= TimeSpan.Zero || options.Timeout > TimeSpan.FromMinutes(10))
+        {
+            report("Timeout", "must be a positive duration of at most 10 minutes, such as \"00:00:10\"");
+        }
+
+        if (!string.IsNullOrEmpty(options.CaCertificateFile) && !File.Exists(options.CaCertificateFile))
+        {
+            report("CaCertificateFile", $"file '{options.CaCertificateFile}' does not exist");
+        }
+    }
+
+    /// <summary>A secret must be given inline or as a file; a named file must exist.</summary>
+    internal static void RequireSecret(string? inline, string? file, string name, Report report)
+    {
+        if (string.IsNullOrEmpty(inline) && string.IsNullOrWhiteSpace(file))
+        {
+            report(name, $"required: set {name} (or an environment variable overriding it) or {name}File");
+            return;
+        }
+
+        if (string.IsNullOrEmpty(inline) && !File.Exists(file))
+        {
+            report(name + "File", $"file '{file}' does not exist");
+        }
+    }
+
+    /// <summary>Requires a plain setting.</summary>
+    internal static void Require(string? value, string name, Report report)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            report(name, "required");
+        }
+    }
+
+    /// <summary>An optional URL must be absolute http or https.</summary>
+    internal static void CheckUrl(string? value, string name, Report report)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return;
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            report(name, $"'{value}' is not an absolute http or https URL");
+        }
+    }
+}

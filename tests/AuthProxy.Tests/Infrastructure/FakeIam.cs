@@ -1,0 +1,30 @@
+using System.Text.Json;
+
+namespace AuthProxy.Tests.Infrastructure;
+
+/// <summary>Handlers that answer like IBM Cloud IAM's token endpoint.</summary>
+public static class FakeIam
+{
+    /// <summary>Answers every token request with a fresh opaque token <c>tok-N</c> valid for <paramref name="expiresIn"/> seconds.</summary>
+    public static Func<HttpContext, RecordedRequest, Task> Tokens(int expiresIn = 3600, TimeProvider? time = null)
+    {
+        var counter = 0;
+        return (context, _) =>
+        {
+            var n = Interlocked.Increment(ref counter);
+            var now = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeSeconds();
+            return Json(context, 200, new { access_token = $"tok-{n}", refresh_token = "not_supported", token_type = "Bearer", expires_in = expiresIn, expiration = now + expiresIn, scope = "ibm openid" });
+        };
+    }
+
+    /// <summary>Answers with IAM's error shape.</summary>
+    public static Func<HttpContext, RecordedRequest, Task> Error(int status, string code, string message) =>
+        (context, _) => Json(context, status, new { errorCode = code, errorMessage = message, context = new { requestId = "r-1" } });
+
+    public static Task Json(HttpContext context, int status, object body)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body));
+    }
+}
