@@ -18,6 +18,7 @@ internal static class ReverseProxyConfigCheck
         services.AddAuthorization();
         services.AddCors();
         services.AddSingleton<ITokenProviderCatalog>(new NameOnlyCatalog(providerNames));
+        services.AddSingleton<AuthTokenRouteTable>();
         services.AddReverseProxy()
             .LoadFromConfig(section)
             .AddTransformFactory<AuthTokenTransformFactory>();

@@ -1,3 +1,4 @@
+using AuthProxy.Proxy;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace AuthProxy.Hosting;
@@ -9,7 +10,14 @@ internal static class AuthProxyEndpoints
     {
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static c => c.Tags.Contains(ConfigReadinessCheck.Tag) });
-        app.MapReverseProxy();
+        app.MapReverseProxy(pipeline =>
+        {
+            // First, so a retry after an upstream 401 runs YARP's own steps (and the forwarder) again.
+            pipeline.UseMiddleware<UpstreamRetryMiddleware>();
+            pipeline.UseSessionAffinity();
+            pipeline.UseLoadBalancing();
+            pipeline.UsePassiveHealthChecks();
+        });
         return app;
     }
 }

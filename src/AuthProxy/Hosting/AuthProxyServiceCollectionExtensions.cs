@@ -17,6 +17,7 @@ internal static class AuthProxyServiceCollectionExtensions
         services.AddSingleton(sp => new ConfigState(configPath, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
         services.AddAuthProxyTokens(initial.Providers);
 
+        services.TryAddSingleton<AuthTokenRouteTable>();
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection(ConfigValidator.ReverseProxySection))
             .AddTransformFactory<AuthTokenTransformFactory>();

@@ -14,8 +14,13 @@ internal sealed class AuthTokenTransformFactory : ITransformFactory
     internal const string RetryBodyLimitKey = "RetryBodyLimit";
 
     private readonly ITokenProviderCatalog _catalog;
+    private readonly AuthTokenRouteTable _routes;
 
-    public AuthTokenTransformFactory(ITokenProviderCatalog catalog) => _catalog = catalog;
+    public AuthTokenTransformFactory(ITokenProviderCatalog catalog, AuthTokenRouteTable routes)
+    {
+        _catalog = catalog;
+        _routes = routes;
+    }
 
     public bool Validate(TransformRouteValidationContext context, IReadOnlyDictionary<string, string> transformValues)
     {
@@ -67,7 +72,13 @@ internal sealed class AuthTokenTransformFactory : ITransformFactory
             return false;
         }
 
-        context.RequestTransforms.Add(new AuthTokenRequestTransform(_catalog.GetSlot(provider)));
+        var limit = transformValues.TryGetValue(RetryBodyLimitKey, out var text) && TryParseLimit(text, out var parsed)
+            ? parsed
+            : AuthTokenRoute.DefaultRetryBodyLimit;
+        var route = new AuthTokenRoute(_catalog.GetSlot(provider), limit);
+        _routes.Set(context.Route, route);
+        context.RequestTransforms.Add(new AuthTokenRequestTransform(route.Slot));
+        context.ResponseTransforms.Add(new UnauthorizedResponseTransform(route));
         return true;
     }
 

@@ -25,6 +25,7 @@ internal sealed class TokenCache : IDisposable
     private Task<TokenResult>? _inflight;
     private long _retryAtUtcTicks;
     private int _consecutiveFailures;
+    private long _lastRejectionDropTicks;
 
     // Status only; written under _gate.
     private long _successfulFetches;
@@ -85,6 +86,29 @@ internal sealed class TokenCache : IDisposable
         {
             Log.TokenDropped(_logger, Name, why);
         }
+    }
+
+    /// <summary>
+    /// Drops the cached token if it is the one an upstream just rejected with 401 (matched by the header value
+    /// that was sent). At most one such drop per second per provider: an upstream that rejects every token
+    /// (a wrong instance id, missing permissions) must not turn each request into a token request.
+    /// </summary>
+    public void InvalidateRejected(string sentHeaderValue)
+    {
+        var token = Volatile.Read(ref _current);
+        if (token is null || !string.Equals(token.HeaderValue, sentHeaderValue, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow().UtcTicks;
+        var last = Volatile.Read(ref _lastRejectionDropTicks);
+        if (now - last < TimeSpan.TicksPerSecond || Interlocked.CompareExchange(ref _lastRejectionDropTicks, now, last) != last)
+        {
+            return;
+        }
+
+        Invalidate(token, "the upstream rejected it with 401");
     }
 
     /// <summary>Forces a fetch now (joining one in flight), ignoring any backoff. Used by tests and operators.</summary>
