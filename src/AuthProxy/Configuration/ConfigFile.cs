@@ -14,7 +14,8 @@ internal static class ConfigFile
     /// <summary>Resolves the configuration path from <c>--config PATH</c>, <c>--config=PATH</c>, <c>AUTHPROXY_CONFIG</c>, or the default.</summary>
     public static string ResolvePath(IReadOnlyList<string> args)
     {
-        for (var i = 0; i < args.Count; i++)
+        // The last occurrence wins, as for other command-line settings.
+        for (var i = args.Count - 1; i >= 0; i--)
         {
             if (args[i] is "--config" && i + 1 < args.Count)
             {

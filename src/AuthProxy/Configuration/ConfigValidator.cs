@@ -25,7 +25,9 @@ internal static class ConfigValidator
         var problems = new List<ConfigProblem>();
         var providers = ValidateProviders(configuration.GetSection(TokenProvidersSection), problems);
         ValidateClusters(configuration.GetSection(ReverseProxySection), problems);
-        ReverseProxyConfigCheck.Validate(configuration.GetSection(ReverseProxySection), providers.Select(p => p.Name), problems);
+        // Every named provider counts as known to routes, valid or not: its own problems are already reported.
+        var providerNames = configuration.GetSection(TokenProvidersSection).GetChildren().Select(c => c.Key);
+        ReverseProxyConfigCheck.Validate(configuration.GetSection(ReverseProxySection), providerNames, problems);
         return new ValidatedConfig(providers, problems);
     }
 
@@ -79,6 +81,15 @@ internal static class ConfigValidator
     {
         foreach (var cluster in reverseProxy.GetSection("Clusters").GetChildren())
         {
+            foreach (var destination in cluster.GetSection("Destinations").GetChildren())
+            {
+                var address = destination.GetSection("Address");
+                if (!Uri.TryCreate(address.Value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                {
+                    problems.Add(new ConfigProblem(address.Path, $"'{address.Value}' is not an absolute http or https URL"));
+                }
+            }
+
             var policy = cluster.GetSection("SessionAffinity:Policy");
             if (string.Equals(policy.Value, "HashCookie", StringComparison.OrdinalIgnoreCase))
             {

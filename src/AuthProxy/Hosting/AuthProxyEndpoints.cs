@@ -10,6 +10,7 @@ internal static class AuthProxyEndpoints
     {
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static c => c.Tags.Contains(ConfigReadinessCheck.Tag) });
+        app.MapStatus();
         app.MapReverseProxy(pipeline =>
         {
             // First, so a retry after an upstream 401 runs YARP's own steps (and the forwarder) again.

@@ -22,6 +22,8 @@ internal static class AuthProxyServiceCollectionExtensions
             .LoadFromConfig(configuration.GetSection(ConfigValidator.ReverseProxySection))
             .AddTransformFactory<AuthTokenTransformFactory>();
 
+        services.AddSingleton<ConfigReloader>();
+        services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         services.AddHealthChecks().AddCheck<ConfigReadinessCheck>("config", tags: [ConfigReadinessCheck.Tag]);
         return services;
     }

@@ -1,0 +1,170 @@
+using System.Net;
+using System.Text.Json;
+using AuthProxy.Tests.Infrastructure;
+
+namespace AuthProxy.Tests.Configuration;
+
+/// <summary>CONTRACT §6: edits apply within 5 s without restart; invalid edits are rejected as a whole.</summary>
+public sealed class LiveReloadTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task ChangedApiKey_WrittenInPlace_DropsTokenAndUsesNewKey()
+    {
+        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        await using var upstream = await FakeServer.StartAsync();
+        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output);
+        using var client = proxy.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/kms/a")).StatusCode);
+
+        await File.WriteAllTextAsync(proxy.ConfigPath, Configs.Kms(iam.Url, upstream.Url).Replace(Configs.ApiKey, "rotated-key-abcdef"));
+
+        Assert.True(await Eventually.TrueAsync(async () =>
+        {
+            await client.GetAsync("/kms/b");
+            return iam.Requests.Any(r => r.Form["apikey"] == "rotated-key-abcdef");
+        }, Within));
+        Assert.Equal("Bearer tok-2", upstream.Requests.Last().Header("Authorization"));
+        Assert.DoesNotContain(proxy.Logs, l => l.Contains("rotated-key-abcdef", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task NewRoute_ByAtomicRename_IsServed_AndUnchangedProviderKeepsItsToken()
+    {
+        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        await using var upstream = await FakeServer.StartAsync();
+        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output);
+        using var client = proxy.CreateClient();
+        await client.GetAsync("/kms/a");
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/hpcs/a")).StatusCode);
+
+        var edited = Configs.Kms(iam.Url, upstream.Url).Replace("\"Routes\": {", """
+            "Routes": {
+              "hpcs": { "ClusterId": "keyprotect", "Match": { "Path": "/hpcs/{**rest}" }, "Transforms": [ { "PathRemovePrefix": "/hpcs" }, { "AuthToken": "kp" } ] },
+            """);
+        var temp = proxy.ConfigPath + ".tmp";
+        await File.WriteAllTextAsync(temp, edited);
+        File.Move(temp, proxy.ConfigPath, overwrite: true);
+
+        Assert.True(await Eventually.TrueAsync(async () => (await client.GetAsync("/hpcs/a")).StatusCode == HttpStatusCode.OK, Within));
+        Assert.Equal("/a", upstream.Requests.Last().Path);
+        Assert.Equal(1, iam.RequestCount); // the provider did not change: its token was kept
+    }
+
+    [Fact]
+    public async Task KubernetesConfigMapSymlinkSwap_IsPickedUp()
+    {
+        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        await using var upstream = await FakeServer.StartAsync();
+        var dir = Path.Combine(Path.GetTempPath(), "authproxy-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(dir, "..v1"));
+        Directory.CreateDirectory(Path.Combine(dir, "..v2"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "..v1", "authproxy.json"), Configs.Kms(iam.Url, upstream.Url));
+        await File.WriteAllTextAsync(Path.Combine(dir, "..v2", "authproxy.json"),
+            Configs.Kms(iam.Url, upstream.Url).Replace("/kms/{**rest}", "/keys/{**rest}").Replace("\"/kms\"", "\"/keys\""));
+        File.CreateSymbolicLink(Path.Combine(dir, "..data"), "..v1");
+        File.CreateSymbolicLink(Path.Combine(dir, "authproxy.json"), "..data/authproxy.json");
+
+        await using var proxy = await ProxyHost.StartAsync("{}", output, extraArgs: ["--config", Path.Combine(dir, "authproxy.json")]);
+        using var client = proxy.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/kms/a")).StatusCode);
+
+        // What the kubelet does: a new ..data symlink renamed over the old one.
+        File.CreateSymbolicLink(Path.Combine(dir, "..data_tmp"), "..v2");
+        // rename(2) of a symlink over a symlink; .NET's File.Move insists on a regular file.
+        using (var mv = System.Diagnostics.Process.Start("mv", ["-T", Path.Combine(dir, "..data_tmp"), Path.Combine(dir, "..data")]))
+        {
+            await mv.WaitForExitAsync().WaitAsync(TestTimeouts.Default);
+            Assert.Equal(0, mv.ExitCode);
+        }
+
+
+        Assert.True(await Eventually.TrueAsync(async () => (await client.GetAsync("/keys/a")).StatusCode == HttpStatusCode.OK, Within));
+        Directory.Delete(dir, recursive: true);
+    }
+
+    [Theory]
+    [InlineData("bad-json", "(file)", "not valid JSON")]
+    [InlineData("unknown-provider", "ReverseProxy:Routes:kms:Transforms:1:AuthToken", "unknown token provider 'nope'")]
+    [InlineData("unknown-type", "TokenProviders:kp:Type", "unknown provider type 'IamApiKeyy'")]
+    [InlineData("missing-secret", "TokenProviders:kp:ApiKey", "required")]
+    [InlineData("hash-cookie", "ReverseProxy:Clusters:keyprotect:SessionAffinity:Policy", "HashCookie")]
+    [InlineData("wrong-type", "TokenProviders:kp:Timeout", "not a duration")]
+    public async Task InvalidEdit_IsRejectedAsAWhole_LastGoodConfigKeepsServing(string edit, string path, string reason)
+    {
+        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        await using var upstream = await FakeServer.StartAsync();
+        var good = Configs.Kms(iam.Url, upstream.Url);
+        await using var proxy = await ProxyHost.StartAsync(good, output);
+        using var client = proxy.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/kms/a")).StatusCode);
+
+        var bad = edit switch
+        {
+            "bad-json" => good[..^20],
+            "unknown-provider" => good.Replace("\"AuthToken\": \"kp\"", "\"AuthToken\": \"nope\""),
+            "unknown-type" => good.Replace("\"IamApiKey\"", "\"IamApiKeyy\""),
+            "missing-secret" => good.Replace($"\"ApiKey\": \"{Configs.ApiKey}\", ", ""),
+            "hash-cookie" => good.Replace("\"Destinations\"", "\"SessionAffinity\": { \"Enabled\": true, \"Policy\": \"HashCookie\" }, \"Destinations\""),
+            "wrong-type" => good.Replace("\"TokenUrl\"", "\"Timeout\": \"ten seconds\", \"TokenUrl\""),
+            _ => throw new ArgumentOutOfRangeException(nameof(edit)),
+        };
+        // A bad edit that also adds a route: nothing of it may apply.
+        bad = bad.Replace("/kms/{**rest}", "/kms2/{**rest}");
+        await File.WriteAllTextAsync(proxy.ConfigPath, bad);
+
+        Assert.True(await Eventually.TrueAsync(async () => (await StatusAsync(client)).GetProperty("config").GetProperty("lastReloadError").ValueKind == JsonValueKind.String, Within));
+        var error = (await StatusAsync(client)).GetProperty("config").GetProperty("lastReloadError").GetString()!;
+        Assert.Contains(path, error);
+        Assert.Contains(reason, error);
+        Assert.Contains(proxy.Logs, l => l.Contains("Error", StringComparison.Ordinal) && l.Contains(path, StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/kms/b")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/kms2/b")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+        Assert.DoesNotContain(proxy.Logs, l => l.Contains(Configs.ApiKey, StringComparison.Ordinal));
+
+        // A later valid edit clears the error.
+        await File.WriteAllTextAsync(proxy.ConfigPath, good.Replace("/kms/{**rest}", "/kms3/{**rest}"));
+        Assert.True(await Eventually.TrueAsync(async () => (await client.GetAsync("/kms3/c")).StatusCode == HttpStatusCode.OK, Within));
+        Assert.Equal(JsonValueKind.Null, (await StatusAsync(client)).GetProperty("config").GetProperty("lastReloadError").ValueKind);
+    }
+
+    [Fact]
+    public async Task InFlightRequest_CompletesAcrossAReload()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        await using var upstream = await FakeServer.StartAsync(async (c, r) =>
+        {
+            if (r.Path == "/slow")
+            {
+                await release.Task.WaitAsync(TestTimeouts.Default);
+            }
+
+            await c.Response.WriteAsync("done");
+        });
+        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output);
+        using var client = proxy.CreateClient();
+
+        var slow = client.GetAsync("/kms/slow");
+        await upstream.NextRequestAsync();
+        await File.WriteAllTextAsync(proxy.ConfigPath, Configs.Kms(iam.Url, upstream.Url).Replace(Configs.ApiKey, "another-key-123456"));
+        Assert.True(await Eventually.TrueAsync(async () =>
+        {
+            await client.GetAsync("/kms/fast");
+            return iam.Requests.Any(r => r.Form["apikey"] == "another-key-123456");
+        }, Within));
+        release.SetResult();
+
+        using var response = await slow.WaitAsync(TestTimeouts.Default);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("done", await response.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<JsonElement> StatusAsync(HttpClient client)
+    {
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/_authproxy/status"));
+        return doc.RootElement.Clone();
+    }
+}
