@@ -80,8 +80,8 @@ internal sealed partial class ConfigReloader : BackgroundService
             applier.Apply(candidate);
         }
 
-        _validated.Provider.Publish(data);
         _state.Accepted(_time.GetUtcNow());
+        _validated.Provider.Publish(data);
         Reloaded(_logger, _state.Path, result.Providers.Count);
         return true;
     }

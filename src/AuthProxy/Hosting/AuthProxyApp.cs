@@ -1,4 +1,5 @@
 using AuthProxy.Configuration;
+using AuthProxy.Telemetry;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 
 namespace AuthProxy.Hosting;
@@ -35,6 +36,7 @@ public static class AuthProxyApp
 
         builder.Services.AddAuthProxy(builder.Configuration, validated, configPath, result);
         configure?.Invoke(builder);
+        builder.AddAuthProxyOpenTelemetry();
 
         var app = builder.Build();
         app.MapAuthProxy();
