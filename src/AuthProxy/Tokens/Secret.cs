@@ -47,6 +47,11 @@ internal readonly struct Secret
         {
             value = System.IO.File.ReadAllText(_file).Trim();
         }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            error = $"{Name}File '{_file}' does not exist";
+            return false;
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             error = $"{Name}File '{_file}' cannot be read ({ex.GetType().Name})";

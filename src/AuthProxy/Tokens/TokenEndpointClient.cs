@@ -128,13 +128,34 @@ internal sealed class TokenEndpointClient : IDisposable
     public static TokenFailure MissingField(string field) =>
         Failed($"the token endpoint's reply has no '{field}' field");
 
+    /// <summary>A failure for a reply that parsed but has neither of the fields that may carry the credential.</summary>
+    public static TokenFailure MissingField(string field, string alternative) =>
+        Failed($"the token endpoint's reply has neither a '{field}' nor an '{alternative}' field");
+
+    /// <summary>
+    /// A JSON request body labelled exactly <c>application/json</c> (some IBM endpoints refuse a charset parameter),
+    /// serialized with source-generated metadata so no reflection touches the credentials.
+    /// </summary>
+    public static HttpContent JsonContent<T>(T value, JsonTypeInfo<T> typeInfo)
+    {
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(value, typeInfo));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
+
     public void Dispose() => _http.Dispose();
 
     private static TokenFailure Failed(string reason, TimeSpan? retryAfter = null) =>
         new(TokenFailureKind.Failed, reason, retryAfter);
 
-    private static string Describe(HttpRequestException ex) =>
-        ex.HttpRequestError != HttpRequestError.Unknown ? ex.HttpRequestError.ToString() : ex.GetType().Name;
+    private static string Describe(HttpRequestException ex) => ex.HttpRequestError switch
+    {
+        // The usual cause is a private CA (Cloud Pak, SKLM): say what to do about it.
+        HttpRequestError.SecureConnectionError =>
+            "TLS connection failed: the server certificate is not trusted or the handshake failed; set CaCertificateFile to trust its CA",
+        HttpRequestError.Unknown => ex.GetType().Name,
+        var error => error.ToString(),
+    };
 
     private static bool LooksLikeJson(HttpResponseMessage response, byte[] body)
     {

@@ -42,10 +42,12 @@ public sealed class TokenProviderOptions
     /// <summary>IAM trusted profile name.</summary>
     public string? ProfileName { get; set; }
 
-    /// <summary>Compute-resource token file for trusted profiles.</summary>
+    /// <summary>Compute-resource token file for trusted profiles, read at each fetch.</summary>
+    /// <remarks>Default: the first of <c>/var/run/secrets/tokens/vault-token</c> and <c>/var/run/secrets/tokens/sa-token</c> that exists.</remarks>
     public string? CrTokenFile { get; set; }
 
     /// <summary>Cloud Pak platform URL or SKLM server URL.</summary>
+    /// <remarks>A trailing <c>/icp4d-api</c> (Cloud Pak) or <c>/SKLM</c> (SKLM) segment is not doubled.</remarks>
     public string? Url { get; set; }
 
     /// <summary>Cloud Pak identity provider URL for <c>Cp4dIdentity</c>; defaults to <see cref="Url"/>.</summary>
@@ -62,7 +64,10 @@ public sealed class TokenProviderOptions
     public double RefreshAfter { get; set; } = 0.8;
 
     /// <summary>Assumed lifetime when the reply states none (e.g. SKLM).</summary>
-    /// <remarks>Default 20 minutes.</remarks>
+    /// <remarks>
+    /// Default 20 minutes. A <c>ZenApiKey</c> read from <c>ApiKeyFile</c> also lives this long, so a rotated
+    /// key file is re-read (an inline Zen key never expires).
+    /// </remarks>
     public TimeSpan Lifetime { get; set; } = TimeSpan.FromMinutes(20);
 
     /// <summary>A token is never sent within this much of its expiry (capped at 10% of its lifetime).</summary>

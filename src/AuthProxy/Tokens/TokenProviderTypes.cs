@@ -1,4 +1,6 @@
+using AuthProxy.Tokens.CloudPak;
 using AuthProxy.Tokens.Iam;
+using AuthProxy.Tokens.Sklm;
 
 namespace AuthProxy.Tokens;
 
@@ -19,11 +21,65 @@ internal static class TokenProviderTypes
         {
             RequireSecret(o.ApiKey, o.ApiKeyFile, "ApiKey", report);
             CheckUrl(o.TokenUrl, "TokenUrl", report);
-            if (!string.IsNullOrEmpty(o.ClientId) != (!string.IsNullOrEmpty(o.ClientSecret) || !string.IsNullOrEmpty(o.ClientSecretFile)))
+            if (!string.IsNullOrEmpty(o.ClientId))
+            {
+                RequireSecret(o.ClientSecret, o.ClientSecretFile, "ClientSecret", report);
+            }
+            else if (!string.IsNullOrEmpty(o.ClientSecret) || !string.IsNullOrWhiteSpace(o.ClientSecretFile))
             {
                 report("ClientId", "ClientId and ClientSecret must be set together");
             }
         }),
+        ["IamTrustedProfile"] = new(static (o, t) => new IamTrustedProfileSource(o, t), static (o, report) =>
+        {
+            if (string.IsNullOrWhiteSpace(o.ProfileId) && string.IsNullOrWhiteSpace(o.ProfileName))
+            {
+                report("ProfileId", "required: set ProfileId or ProfileName");
+            }
+
+            CheckUrl(o.TokenUrl, "TokenUrl", report);
+            if (!string.IsNullOrWhiteSpace(o.CrTokenFile) && !File.Exists(o.CrTokenFile))
+            {
+                report("CrTokenFile", $"file '{o.CrTokenFile}' does not exist");
+            }
+        }),
+        ["Cp4dAuthorize"] = new(static (o, t) => new Cp4dAuthorizeSource(o, t), static (o, report) =>
+        {
+            RequireUrl(o.Url, "Url", report);
+            Require(o.Username, "Username", report);
+            if (!string.IsNullOrEmpty(o.Password) || !string.IsNullOrWhiteSpace(o.PasswordFile))
+            {
+                RequireSecret(o.Password, o.PasswordFile, "Password", report);
+            }
+            else if (string.IsNullOrEmpty(o.ApiKey) && string.IsNullOrWhiteSpace(o.ApiKeyFile))
+            {
+                report("ApiKey", "required: set ApiKey or Password (or ApiKeyFile or PasswordFile)");
+            }
+            else
+            {
+                RequireSecret(o.ApiKey, o.ApiKeyFile, "ApiKey", report);
+            }
+        }),
+        ["Cp4dIdentity"] = new(static (o, t) => new Cp4dIdentitySource(o, t), static (o, report) =>
+        {
+            RequireUrl(o.Url, "Url", report);
+            CheckUrl(o.IdentityUrl, "IdentityUrl", report);
+            Require(o.Username, "Username", report);
+            RequireSecret(o.Password, o.PasswordFile, "Password", report);
+        }),
+        ["Cp4dSignin"] = new(static (o, t) => new Cp4dSigninSource(o, t), static (o, report) =>
+        {
+            RequireUrl(o.Url, "Url", report);
+            Require(o.Username, "Username", report);
+            RequireSecret(o.Password, o.PasswordFile, "Password", report);
+        }),
+        ["ZenApiKey"] = new(static (o, t) => new ZenApiKeySource(o, t), static (o, report) =>
+        {
+            Require(o.Username, "Username", report);
+            RequireSecret(o.ApiKey, o.ApiKeyFile, "ApiKey", report);
+        }),
+        ["SklmLogin"] = new(static (o, t) => new SklmLoginSource(o, t), ValidateSklm),
+        ["SklmAccessToken"] = new(static (o, t) => new SklmAccessTokenSource(o, t), ValidateSklm),
     };
 
     /// <summary>The known type names, for error messages and the JSON schema.</summary>
@@ -79,6 +135,13 @@ internal static class TokenProviderTypes
         }
     }
 
+    private static void ValidateSklm(TokenProviderOptions o, Report report)
+    {
+        RequireUrl(o.Url, "Url", report);
+        Require(o.UserId, "UserId", report);
+        RequireSecret(o.Password, o.PasswordFile, "Password", report);
+    }
+
     /// <summary>A secret must be given inline or as a file; a named file must exist.</summary>
     internal static void RequireSecret(string? inline, string? file, string name, Report report)
     {
@@ -101,6 +164,18 @@ internal static class TokenProviderTypes
         {
             report(name, "required");
         }
+    }
+
+    /// <summary>A required URL: present, absolute http or https.</summary>
+    internal static void RequireUrl(string? value, string name, Report report)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            report(name, "required: an absolute http or https URL");
+            return;
+        }
+
+        CheckUrl(value, name, report);
     }
 
     /// <summary>An optional URL must be absolute http or https.</summary>

@@ -1,0 +1,53 @@
+namespace AuthProxy.Tokens.CloudPak;
+
+/// <summary>
+/// <c>Cp4dSignin</c>: <c>POST {Url}/v1/preauth/signin</c> with <c>{"username","password"}</c> (LDAP users);
+/// the reply's <c>token</c> (a JWT whose <c>exp</c> gives the lifetime) is sent upstream as <c>Bearer</c>.
+/// </summary>
+internal sealed class Cp4dSigninSource : ITokenSource
+{
+    private readonly TokenProviderOptions _options;
+    private readonly TimeProvider _time;
+    private readonly TokenEndpointClient _client;
+    private readonly Uri _signinUrl;
+    private readonly string _username;
+    private readonly Secret _password;
+
+    public Cp4dSigninSource(TokenProviderOptions options, TimeProvider time)
+    {
+        _options = options;
+        _time = time;
+        _signinUrl = CloudPakUrl.Endpoint(options.Url!, "/v1/preauth/signin");
+        _username = options.Username!;
+        _password = new Secret("Password", options.Password, options.PasswordFile);
+        _client = new TokenEndpointClient(options, time);
+    }
+
+    public async Task<TokenResult> FetchAsync(CancellationToken cancellationToken)
+    {
+        if (!_password.TryRead(out var password, out var error))
+        {
+            return TokenResult.Fail(TokenFailureKind.Failed, error);
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Post, _signinUrl)
+        {
+            Content = TokenEndpointClient.JsonContent(new CloudPakCredentials { Username = _username, Password = password },
+                TokenJsonContext.Default.CloudPakCredentials),
+        };
+        var (reply, failure) = await _client.SendAsync(request, TokenJsonContext.Default.CloudPakTokenReply, [password], cancellationToken);
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        if (string.IsNullOrEmpty(reply!.Token))
+        {
+            return TokenEndpointClient.MissingField("token");
+        }
+
+        return TokenLifetime.Create("Bearer " + reply.Token, reply.Token, null, null, _options, _time.GetUtcNow());
+    }
+
+    public void Dispose() => _client.Dispose();
+}

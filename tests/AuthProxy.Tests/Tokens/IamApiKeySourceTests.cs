@@ -1,0 +1,123 @@
+using System.Text;
+using AuthProxy.Tests.Infrastructure;
+using AuthProxy.Tokens;
+using static AuthProxy.Tests.Tokens.ProviderTestKit;
+
+namespace AuthProxy.Tests.Tokens;
+
+public sealed class IamApiKeySourceTests
+{
+    [Fact]
+    public async Task Fetch_PostsApiKeyGrantForm_ReturnsBearerWithReplyLifetime()
+    {
+        var time = new FakeTimeProvider();
+        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens(expiresIn: 3600, time: time));
+        using var files = new TempDirectory();
+        using var source = Create(OptionsFor("IamApiKey", iam.Url, files), time);
+
+        var result = await source.FetchOnceAsync();
+
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Equal("Bearer tok-1", result.Token.HeaderValue);
+        Assert.Equal(time.GetUtcNow().AddSeconds(3600), result.Token.ExpiresAt);
+        var request = Assert.Single(iam.Requests);
+        Assert.Equal("POST", request.Method);
+        Assert.Equal("/identity/token", request.Path);
+        Assert.Equal("application/x-www-form-urlencoded", request.Header("Content-Type"));
+        Assert.Equal("application/json", request.Header("Accept"));
+        Assert.Null(request.Header("Authorization"));
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["grant_type"] = "urn:ibm:params:oauth:grant-type:apikey",
+            ["apikey"] = SecretValue,
+        }, request.Form);
+    }
+
+    [Fact]
+    public async Task Fetch_WithScopeAndClientCredentials_SendsScopeAndBasicAuth()
+    {
+        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        using var files = new TempDirectory();
+        var options = OptionsFor("IamApiKey", iam.Url, files);
+        options.Scope = "ibm openid";
+        options.ClientId = "bx";
+        options.ClientSecret = "bx-client-secret";
+        using var source = Create(options);
+
+        var result = await source.FetchOnceAsync();
+
+        Assert.True(result.Succeeded, result.ToString());
+        var request = Assert.Single(iam.Requests);
+        Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("bx:bx-client-secret")), request.Header("Authorization"));
+        Assert.Equal("ibm openid", request.Form["scope"]);
+        Assert.Equal(SecretValue, request.Form["apikey"]);
+    }
+
+    [Fact]
+    public async Task Fetch_ClientSecretFromFile_SendsTrimmedSecretAsBasicAuth()
+    {
+        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        using var files = new TempDirectory();
+        var options = OptionsFor("IamApiKey", iam.Url, files);
+        options.ClientId = "bx";
+        options.ClientSecretFile = files.Write("client-secret", "from-file-secret\n");
+        using var source = Create(options);
+
+        var result = await source.FetchOnceAsync();
+
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("bx:from-file-secret")), Assert.Single(iam.Requests).Header("Authorization"));
+    }
+
+    [Theory]
+    [InlineData("", "/identity/token")]
+    [InlineData("/", "/identity/token")]
+    [InlineData("/custom/token", "/custom/token")]
+    public async Task Fetch_TokenUrl_BaseUrlGetsIdentityTokenPathFullUrlIsKept(string suffix, string expectedPath)
+    {
+        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        using var files = new TempDirectory();
+        var options = OptionsFor("IamApiKey", iam.Url, files);
+        options.TokenUrl = iam.Url + suffix;
+        using var source = Create(options);
+
+        var result = await source.FetchOnceAsync();
+
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Equal(expectedPath, Assert.Single(iam.Requests).Path);
+    }
+
+    [Fact]
+    public async Task Fetch_IamRefusesKey_FailureNamesStatusAndErrorCodeWithoutSecret()
+    {
+        // IAM's real reply to an unknown key; the message is made to echo the key to prove it is scrubbed.
+        await using var iam = await FakeServer.StartAsync(FakeIam.Error(400, "BXNIM0415E", $"Provided API key could not be found: {SecretValue}"));
+        using var files = new TempDirectory();
+        using var source = Create(OptionsFor("IamApiKey", iam.Url, files));
+
+        var result = await source.FetchOnceAsync();
+
+        Assert.False(result.Succeeded);
+        Assert.Equal(TokenFailureKind.Failed, result.Failure.Kind);
+        Assert.Equal(502, result.Failure.StatusCode);
+        Assert.Contains("400", result.Failure.Reason, StringComparison.Ordinal);
+        Assert.Contains("BXNIM0415E", result.Failure.Reason, StringComparison.Ordinal);
+        Assert.Contains("Provided API key could not be found", result.Failure.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(SecretValue, result.Failure.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Fetch_ReplyWithoutLifetimeButJwt_UsesJwtExpiry()
+    {
+        var time = new FakeTimeProvider();
+        var jwt = Jwt(time.GetUtcNow().AddMinutes(30), time.GetUtcNow());
+        await using var iam = await FakeServer.StartAsync((c, _) => Json(c, 200, new { access_token = jwt }));
+        using var files = new TempDirectory();
+        using var source = Create(OptionsFor("IamApiKey", iam.Url, files), time);
+
+        var result = await source.FetchOnceAsync();
+
+        Assert.True(result.Succeeded, result.ToString());
+        Assert.Equal(time.GetUtcNow().AddMinutes(30), result.Token.ExpiresAt);
+    }
+}

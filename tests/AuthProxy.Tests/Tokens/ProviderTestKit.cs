@@ -1,0 +1,138 @@
+using System.Buffers.Text;
+using System.Text;
+using System.Text.Json;
+using AuthProxy.Tests.Infrastructure;
+using AuthProxy.Tokens;
+
+namespace AuthProxy.Tests.Tokens;
+
+/// <summary>Options, fake replies and helpers shared by the token provider tests.</summary>
+internal static class ProviderTestKit
+{
+    /// <summary>The secret every test provider uses (API key, password or CR token); it must never show up in a failure.</summary>
+    public const string SecretValue = "Sup3r-Secret-Value-0123456789";
+
+    /// <summary>The provider types that call a token endpoint.</summary>
+    public static readonly string[] HttpTypes =
+        ["IamApiKey", "IamTrustedProfile", "Cp4dAuthorize", "Cp4dIdentity", "Cp4dSignin", "SklmLogin", "SklmAccessToken"];
+
+    /// <summary>Minimal valid options of <paramref name="type"/> pointing at <paramref name="url"/>.</summary>
+    public static TokenProviderOptions OptionsFor(string type, string url, TempDirectory files, string secret = SecretValue)
+    {
+        var options = new TokenProviderOptions { Type = type };
+        switch (type)
+        {
+            case "IamApiKey":
+                options.ApiKey = secret;
+                options.TokenUrl = url + "/identity/token";
+                break;
+            case "IamTrustedProfile":
+                options.ProfileId = "Profile-0000";
+                options.TokenUrl = url + "/identity/token";
+                options.CrTokenFile = files.Write("cr-token", secret);
+                break;
+            case "Cp4dAuthorize":
+                options.Url = url;
+                options.Username = "admin";
+                options.ApiKey = secret;
+                break;
+            case "Cp4dIdentity":
+            case "Cp4dSignin":
+                options.Url = url;
+                options.Username = "admin";
+                options.Password = secret;
+                break;
+            case "ZenApiKey":
+                options.Username = "admin";
+                options.ApiKey = secret;
+                break;
+            case "SklmLogin":
+            case "SklmAccessToken":
+                options.Url = url;
+                options.UserId = "sklmadmin";
+                options.Password = secret;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(type), type, null);
+        }
+
+        return options;
+    }
+
+    public static ITokenSource Create(TokenProviderOptions options, TimeProvider? time = null) =>
+        TokenProviderTypes.CreateSource(options, time ?? new FakeTimeProvider());
+
+    /// <summary>One fetch, bounded by the test timeout.</summary>
+    public static async Task<TokenResult> FetchOnceAsync(this ITokenSource source)
+    {
+        using var cts = TestTimeouts.Cts();
+        return await source.FetchAsync(cts.Token);
+    }
+
+    /// <summary>Answers every provider's endpoints with success: <paramref name="token"/> as its credential.</summary>
+    public static Func<HttpContext, RecordedRequest, Task> Succeed(string token = "tok-1") => (context, request) =>
+        request.Path switch
+        {
+            "/identity/token" => Json(context, 200, new { access_token = token, expires_in = 3600 }),
+            "/idprovider/v1/auth/identitytoken" => Json(context, 200, new { access_token = "iam-token-for-validate", expires_in = 3600 }),
+            var p when p.StartsWith("/SKLM/", StringComparison.Ordinal) => Json(context, 200, new { userAuthId = token }),
+            _ => Json(context, 200, new { _messageCode_ = "200", message = "success", token }),
+        };
+
+    /// <summary>Answers every request with <paramref name="body"/>.</summary>
+    public static Func<HttpContext, RecordedRequest, Task> Reply(int status, string contentType, string body) => (context, _) =>
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        return context.Response.WriteAsync(body);
+    };
+
+    /// <summary>Answers with a large JSON-looking body, with or without Content-Length.</summary>
+    public static Func<HttpContext, RecordedRequest, Task> Large(int bytes, bool withContentLength) => async (context, _) =>
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        if (withContentLength)
+        {
+            context.Response.ContentLength = bytes;
+        }
+
+        var chunk = Encoding.ASCII.GetBytes(new string(' ', 64 * 1024));
+        chunk[0] = (byte)'{';
+        try
+        {
+            for (var sent = 0; sent < bytes; sent += chunk.Length)
+            {
+                await context.Response.Body.WriteAsync(chunk.AsMemory(0, Math.Min(chunk.Length, bytes - sent)), context.RequestAborted);
+                chunk[0] = (byte)' ';
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client stopped reading, as it should.
+        }
+    };
+
+    public static Task Json(HttpContext context, int status, object body) => FakeIam.Json(context, status, body);
+
+    /// <summary>An unsigned JWT carrying <c>exp</c> (and <c>iat</c>): lifetimes are read without a signature check.</summary>
+    public static string Jwt(DateTimeOffset expiresAt, DateTimeOffset? issuedAt = null)
+    {
+        var header = Base64Url.EncodeToString("""{"alg":"none","typ":"JWT"}"""u8);
+        var claims = new Dictionary<string, object> { ["sub"] = "admin", ["exp"] = expiresAt.ToUnixTimeSeconds() };
+        if (issuedAt is { } iat)
+        {
+            claims["iat"] = iat.ToUnixTimeSeconds();
+        }
+
+        var payload = Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(claims));
+        return $"{header}.{payload}.c2lnbmF0dXJl";
+    }
+
+    /// <summary>A request body parsed as JSON, property name to string value.</summary>
+    public static Dictionary<string, string?> JsonBody(RecordedRequest request)
+    {
+        using var doc = JsonDocument.Parse(request.Body);
+        return doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString());
+    }
+}

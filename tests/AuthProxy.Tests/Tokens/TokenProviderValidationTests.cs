@@ -1,0 +1,130 @@
+using AuthProxy.Configuration;
+using AuthProxy.Tokens;
+using AuthProxy.Tokens.CloudPak;
+using AuthProxy.Tokens.Iam;
+using AuthProxy.Tokens.Sklm;
+using Microsoft.Extensions.Configuration;
+
+namespace AuthProxy.Tests.Tokens;
+
+/// <summary>CONTRACT §2's option table: each type's required options are reported with their config key paths.</summary>
+public sealed class TokenProviderValidationTests
+{
+    private static IReadOnlyList<ConfigProblem> Problems(params (string Key, string Value)[] settings)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>("TokenProviders:x:" + s.Key, s.Value)))
+            .Build();
+        return ConfigValidator.Validate(configuration).Problems;
+    }
+
+    private static string[] Paths(IEnumerable<ConfigProblem> problems) => problems.Select(p => p.Path).Order(StringComparer.Ordinal).ToArray();
+
+    [Theory]
+    [InlineData("IamApiKey", "ApiKey")]
+    [InlineData("IamTrustedProfile", "ProfileId")]
+    [InlineData("Cp4dAuthorize", "ApiKey,Url,Username")]
+    [InlineData("Cp4dIdentity", "Password,Url,Username")]
+    [InlineData("Cp4dSignin", "Password,Url,Username")]
+    [InlineData("ZenApiKey", "ApiKey,Username")]
+    [InlineData("SklmLogin", "Password,Url,UserId")]
+    [InlineData("SklmAccessToken", "Password,Url,UserId")]
+    public void Validate_TypeOnly_ReportsEveryRequiredOptionWithItsPath(string type, string missing)
+    {
+        var problems = Problems(("Type", type));
+
+        var expected = missing.Split(',').Select(o => "TokenProviders:x:" + o).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(expected, Paths(problems));
+    }
+
+    [Theory]
+    [InlineData("IamApiKey", typeof(IamApiKeySource), "ApiKey=k")]
+    [InlineData("IamApiKey", typeof(IamApiKeySource), "ApiKey=k", "TokenUrl=https://iam.test.cloud.ibm.com", "Scope=ibm openid", "ClientId=bx", "ClientSecret=bx")]
+    [InlineData("IamTrustedProfile", typeof(IamTrustedProfileSource), "ProfileId=Profile-1")]
+    [InlineData("IamTrustedProfile", typeof(IamTrustedProfileSource), "ProfileName=my-profile", "TokenUrl=http://127.0.0.1:1/identity/token")]
+    [InlineData("Cp4dAuthorize", typeof(Cp4dAuthorizeSource), "Url=https://cpd.example.com", "Username=admin", "ApiKey=k")]
+    [InlineData("Cp4dAuthorize", typeof(Cp4dAuthorizeSource), "Url=https://cpd.example.com/icp4d-api", "Username=admin", "Password=p")]
+    [InlineData("Cp4dIdentity", typeof(Cp4dIdentitySource), "Url=https://cpd.example.com", "Username=admin", "Password=p")]
+    [InlineData("Cp4dIdentity", typeof(Cp4dIdentitySource), "Url=https://cpd.example.com", "IdentityUrl=https://cp-console.example.com", "Username=admin", "Password=p")]
+    [InlineData("Cp4dSignin", typeof(Cp4dSigninSource), "Url=http://cpd.example.com", "Username=admin", "Password=p")]
+    [InlineData("ZenApiKey", typeof(ZenApiKeySource), "Username=admin", "ApiKey=k")]
+    [InlineData("SklmLogin", typeof(SklmLoginSource), "Url=https://sklm.example.com:9443", "UserId=sklmadmin", "Password=p")]
+    [InlineData("SklmAccessToken", typeof(SklmAccessTokenSource), "Url=https://sklm.example.com:9443", "UserId=sklmadmin", "Password=p")]
+    public void Validate_RequiredOptionsPresent_IsValidAndCreatesTheTypesSource(string type, Type sourceType, params string[] settings)
+    {
+        var all = settings.Select(s => s.Split('=', 2)).Select(p => (p[0], p[1])).Prepend(("Type", type)).ToArray();
+
+        var problems = Problems(all);
+
+        Assert.Empty(problems);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(all.Select(s => new KeyValuePair<string, string?>("TokenProviders:x:" + s.Item1, s.Item2)))
+            .Build();
+        var definition = Assert.Single(ConfigValidator.Validate(configuration).Providers);
+        using var source = TokenProviderTypes.CreateSource(definition.Options, TimeProvider.System);
+        Assert.IsType(sourceType, source);
+    }
+
+    [Theory]
+    [InlineData("Cp4dAuthorize", "Url", "ftp://cpd.example.com")]
+    [InlineData("Cp4dAuthorize", "Url", "cpd.example.com")]
+    [InlineData("Cp4dIdentity", "IdentityUrl", "not a url")]
+    [InlineData("SklmLogin", "Url", "/relative/path")]
+    [InlineData("IamTrustedProfile", "TokenUrl", "iam.cloud.ibm.com/identity/token")]
+    public void Validate_UrlNotAbsoluteHttp_ReportsItsPath(string type, string option, string value)
+    {
+        var settings = new List<(string, string)>
+        {
+            ("Type", type), ("Url", "https://ok.example.com"), ("Username", "u"), ("UserId", "u"), ("ApiKey", "k"),
+            ("Password", "p"), ("ProfileId", "id"),
+        };
+        settings.RemoveAll(s => s.Item1 == option);
+        settings.Add((option, value));
+
+        var problem = Assert.Single(Problems([.. settings]));
+
+        Assert.Equal("TokenProviders:x:" + option, problem.Path);
+        Assert.Contains("absolute http or https", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_SecretFileMissing_ReportsFileOptionPath()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "authproxy-tests", Guid.NewGuid().ToString("N"));
+
+        var problems = Problems(("Type", "SklmLogin"), ("Url", "https://sklm.example.com"), ("UserId", "u"), ("PasswordFile", missing));
+
+        var problem = Assert.Single(problems);
+        Assert.Equal("TokenProviders:x:PasswordFile", problem.Path);
+        Assert.Contains(missing, problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_CrTokenFileMissing_ReportsItsPath()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "authproxy-tests", Guid.NewGuid().ToString("N"));
+
+        var problem = Assert.Single(Problems(("Type", "IamTrustedProfile"), ("ProfileId", "p"), ("CrTokenFile", missing)));
+
+        Assert.Equal("TokenProviders:x:CrTokenFile", problem.Path);
+    }
+
+    [Theory]
+    [InlineData("ClientId", "bx", "TokenProviders:x:ClientSecret")]
+    [InlineData("ClientSecret", "bx", "TokenProviders:x:ClientId")]
+    public void Validate_IamClientIdWithoutSecretOrViceVersa_ReportsTheMissingHalf(string option, string value, string expectedPath)
+    {
+        var problem = Assert.Single(Problems(("Type", "IamApiKey"), ("ApiKey", "k"), (option, value)));
+
+        Assert.Equal(expectedPath, problem.Path);
+    }
+
+    [Fact]
+    public void Validate_ProblemReasons_NeverEchoSecrets()
+    {
+        var problems = Problems(("Type", "Cp4dAuthorize"), ("Url", "not-a-url"), ("Password", ProviderTestKit.SecretValue));
+
+        Assert.NotEmpty(problems);
+        Assert.All(problems, p => Assert.DoesNotContain(ProviderTestKit.SecretValue, p.Reason, StringComparison.Ordinal));
+    }
+}
