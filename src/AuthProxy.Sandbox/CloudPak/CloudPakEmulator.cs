@@ -1,0 +1,444 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using AuthProxy.Sandbox.Hosting;
+using AuthProxy.Sandbox.Tokens;
+
+namespace AuthProxy.Sandbox.CloudPak;
+
+/// <summary>
+/// Cloud Pak for Data's sign-in endpoints (<c>/icp4d-api/v1/authorize</c>, the identity provider's
+/// <c>identitytoken</c> followed by <c>/v1/preauth/validateAuth</c>, and <c>/v1/preauth/signin</c>) and a small
+/// watsonx.ai-like API (<c>GET /ml/v4/deployments</c>, <c>POST /ml/v1/text/generation</c>) that accepts a live
+/// platform JWT as <c>Bearer</c>, or <c>ZenApiKey base64(username:apikey)</c>.
+/// Platform JWTs carry <c>exp</c>/<c>iat</c>; the replies state no lifetime, as Cloud Pak's do.
+/// </summary>
+public sealed class CloudPakEmulator : IAsyncDisposable
+{
+    public const string AuthorizePath = "/icp4d-api/v1/authorize";
+    public const string IdentityTokenPath = "/idprovider/v1/auth/identitytoken";
+    public const string ValidateAuthPath = "/v1/preauth/validateAuth";
+    public const string SigninPath = "/v1/preauth/signin";
+    public const string DeploymentsPath = "/ml/v4/deployments";
+    public const string TextGenerationPath = "/ml/v1/text/generation";
+
+    /// <summary>Issuer name of platform JWTs (the ones the API accepts).</summary>
+    public const string Issuer = "cpd";
+
+    /// <summary>Issuer name of identity-provider tokens (accepted only by <c>validateAuth</c>).</summary>
+    public const string IdentityIssuer = "cpd-idp";
+
+    private const string SandboxUid = "1000330999";
+
+    private readonly Dictionary<string, CloudPakUser> _users;
+    private readonly TimeProvider _time;
+    private EmulatorHost? _host;
+    private ILogger _logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+    private long _lifetimeTicks;
+
+    private CloudPakEmulator(CloudPakEmulatorOptions options)
+    {
+        _users = options.Users.ToDictionary(u => u.Username, StringComparer.Ordinal);
+        _time = options.TimeProvider ?? TimeProvider.System;
+        Tokens = options.Tokens ?? new IssuedTokenStore();
+        TokenLifetime = options.TokenLifetime;
+        BeforeToken = options.BeforeToken;
+        BeforeApi = options.BeforeApi;
+    }
+
+    /// <summary>Base URL, e.g. <c>http://127.0.0.1:8093</c> (the <c>Url</c> of the Cloud Pak providers).</summary>
+    public string Url => _host?.Url ?? "";
+
+    public IssuedTokenStore Tokens { get; }
+
+    public EmulatorCounters Counters { get; } = new();
+
+    /// <summary>Lifetime of tokens issued from now on.</summary>
+    public TimeSpan TokenLifetime
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _lifetimeTicks));
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+            Interlocked.Exchange(ref _lifetimeTicks, value.Ticks);
+        }
+    }
+
+    /// <summary>Failure injection before each sign-in endpoint; returning <see langword="true"/> means it answered.</summary>
+    public Func<HttpContext, Task<bool>>? BeforeToken { get; set; }
+
+    /// <summary>Failure injection before each API request; returning <see langword="true"/> means it answered.</summary>
+    public Func<HttpContext, Task<bool>>? BeforeApi { get; set; }
+
+    /// <summary>Starts a Cloud Pak emulator on 127.0.0.1.</summary>
+    public static async Task<CloudPakEmulator> StartAsync(CloudPakEmulatorOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new CloudPakEmulatorOptions();
+        var emulator = new CloudPakEmulator(options);
+        emulator._host = await EmulatorHost.StartAsync(options, app =>
+        {
+            emulator._logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<CloudPakEmulator>();
+            app.MapPost(AuthorizePath, emulator.AuthorizeAsync);
+            app.MapPost(IdentityTokenPath, emulator.IdentityTokenAsync);
+            app.MapGet(ValidateAuthPath, emulator.ValidateAuthAsync);
+            app.MapPost(SigninPath, emulator.SigninAsync);
+            app.MapGet(DeploymentsPath, emulator.DeploymentsAsync);
+            app.MapPost(TextGenerationPath, emulator.TextGenerationAsync);
+        }, cancellationToken);
+        EmulatorLog.Started(emulator._logger, "Cloud Pak", emulator.Url);
+        return emulator;
+    }
+
+    /// <summary>Revokes every platform and identity token issued so far. <c>ZenApiKey</c> keeps working.</summary>
+    public int RevokeAll()
+    {
+        var count = Tokens.RevokeAll(Issuer) + Tokens.RevokeAll(IdentityIssuer);
+        EmulatorLog.Revoked(_logger, "Cloud Pak", count);
+        return count;
+    }
+
+    public ValueTask DisposeAsync() => _host?.DisposeAsync() ?? default;
+
+    /// <summary><c>{"username","api_key"}</c> or <c>{"username","password"}</c> → <c>{"token"}</c>.</summary>
+    private async Task AuthorizeAsync(HttpContext context)
+    {
+        if (await TokenRequestHandledAsync(context, AuthorizePath))
+        {
+            return;
+        }
+
+        var json = await EmulatorHttp.ReadJsonObjectAsync(context);
+        var username = EmulatorHttp.GetString(json, "username");
+        var apiKey = EmulatorHttp.GetString(json, "api_key");
+        var password = EmulatorHttp.GetString(json, "password");
+        if (string.IsNullOrEmpty(username) || (string.IsNullOrEmpty(apiKey) && string.IsNullOrEmpty(password)))
+        {
+            await RefuseAsync(context, RejectionReason.BadRequest, StatusCodes.Status400BadRequest,
+                MessageCode("400", "username and either api_key or password are required"));
+            return;
+        }
+
+        if (!_users.TryGetValue(username, out var user) ||
+            !(string.IsNullOrEmpty(apiKey) ? Matches(user.Password, password) : Matches(user.ApiKey, apiKey)))
+        {
+            await RefuseAsync(context, RejectionReason.BadCredentials, StatusCodes.Status401Unauthorized, MessageCode("401", "Invalid user name or password"));
+            return;
+        }
+
+        var body = MessageCode("200", "Success");
+        body["token"] = IssuePlatformToken(user, "authorize");
+        await EmulatorHttp.WriteJsonAsync(context, StatusCodes.Status200OK, body);
+    }
+
+    /// <summary>Form <c>grant_type=password&amp;username&amp;password&amp;scope=openid</c> → <c>{"access_token"}</c>.</summary>
+    private async Task IdentityTokenAsync(HttpContext context)
+    {
+        if (await TokenRequestHandledAsync(context, IdentityTokenPath))
+        {
+            return;
+        }
+
+        var form = await EmulatorHttp.ReadFormAsync(context);
+        if (form is null || form["grant_type"] != "password" || string.IsNullOrEmpty(form["username"]) || string.IsNullOrEmpty(form["password"]))
+        {
+            await RefuseAsync(context, RejectionReason.BadRequest, StatusCodes.Status400BadRequest, OAuthError("invalid_request",
+                "grant_type=password, username and password are required"));
+            return;
+        }
+
+        if (!_users.TryGetValue(form["username"].ToString(), out var user) || !Matches(user.Password, form["password"]))
+        {
+            await RefuseAsync(context, RejectionReason.BadCredentials, StatusCodes.Status401Unauthorized, OAuthError("invalid_grant", "Invalid user name or password"));
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        var lifetime = TokenLifetime;
+        var expiresAt = now + lifetime;
+        var token = FakeJwt.Create(new JsonObject
+        {
+            ["sub"] = user.Username,
+            ["iss"] = Url + "/idprovider",
+            ["aud"] = "openid",
+            ["scope"] = form["scope"].ToString() is { Length: > 0 } scope ? scope : "openid",
+        }, now, expiresAt);
+        Record(token, IdentityIssuer, user.Username, now, expiresAt, "identity");
+        await EmulatorHttp.WriteJsonAsync(context, StatusCodes.Status200OK, new JsonObject
+        {
+            ["access_token"] = token,
+            ["token_type"] = "Bearer",
+            ["expires_in"] = (long)lifetime.TotalSeconds,
+            ["expiration"] = expiresAt.ToUnixTimeSeconds(),
+            ["refresh_token"] = Guid.NewGuid().ToString("N"),
+            ["scope"] = "openid",
+        });
+    }
+
+    /// <summary>Headers <c>username</c> and <c>iam-token</c> (an identity-provider token) → <c>{"accessToken"}</c>.</summary>
+    private async Task ValidateAuthAsync(HttpContext context)
+    {
+        if (await TokenRequestHandledAsync(context, ValidateAuthPath))
+        {
+            return;
+        }
+
+        var username = context.Request.Headers["username"].ToString();
+        var iamToken = context.Request.Headers["iam-token"].ToString();
+        if (username.Length == 0 || iamToken.Length == 0)
+        {
+            await RefuseAsync(context, RejectionReason.MissingHeader, StatusCodes.Status401Unauthorized,
+                MessageCode("401", "The username and iam-token headers are required"));
+            return;
+        }
+
+        if (!Tokens.TryUse(iamToken, IdentityIssuer, _time.GetUtcNow(), out var reason, out var identity) ||
+            !string.Equals(identity!.Subject, username, StringComparison.Ordinal) ||
+            !_users.TryGetValue(username, out var user))
+        {
+            await RefuseAsync(context, identity is null ? reason : RejectionReason.BadCredentials, StatusCodes.Status401Unauthorized,
+                MessageCode("401", "Invalid or expired iam-token"));
+            return;
+        }
+
+        var body = new JsonObject
+        {
+            ["username"] = user.Username,
+            ["role"] = user.Role,
+            ["permissions"] = Permissions(),
+            ["sub"] = user.Username,
+            ["iss"] = "KNOXSSO",
+            ["aud"] = "DSX",
+            ["uid"] = SandboxUid,
+            ["authenticator"] = "external",
+            ["accessToken"] = IssuePlatformToken(user, "validateAuth"),
+            ["_messageCode_"] = "success",
+            ["message"] = "success",
+        };
+        await EmulatorHttp.WriteJsonAsync(context, StatusCodes.Status200OK, body);
+    }
+
+    /// <summary><c>{"username","password"}</c> → <c>{"token"}</c> (LDAP sign-in).</summary>
+    private async Task SigninAsync(HttpContext context)
+    {
+        if (await TokenRequestHandledAsync(context, SigninPath))
+        {
+            return;
+        }
+
+        var json = await EmulatorHttp.ReadJsonObjectAsync(context);
+        var username = EmulatorHttp.GetString(json, "username");
+        var password = EmulatorHttp.GetString(json, "password");
+        if (string.IsNullOrEmpty(username) || string.IsNullOrEmpty(password))
+        {
+            await RefuseAsync(context, RejectionReason.BadRequest, StatusCodes.Status400BadRequest, MessageCode("400", "username and password are required"));
+            return;
+        }
+
+        if (!_users.TryGetValue(username, out var user) || !Matches(user.Password, password))
+        {
+            await RefuseAsync(context, RejectionReason.BadCredentials, StatusCodes.Status401Unauthorized, MessageCode("401", "Invalid user name or password"));
+            return;
+        }
+
+        var body = MessageCode("success", "success");
+        body["token"] = IssuePlatformToken(user, "signin");
+        await EmulatorHttp.WriteJsonAsync(context, StatusCodes.Status200OK, body);
+    }
+
+    private async Task DeploymentsAsync(HttpContext context)
+    {
+        if (await AuthorizeApiAsync(context) is null)
+        {
+            return;
+        }
+
+        var version = context.Request.Query["version"].ToString();
+        var created = _time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        await EmulatorHttp.WriteJsonAsync(context, StatusCodes.Status200OK, new JsonObject
+        {
+            ["total_count"] = 1,
+            ["limit"] = 100,
+            ["first"] = new JsonObject { ["href"] = $"{DeploymentsPath}?version={Uri.EscapeDataString(version)}" },
+            ["resources"] = new JsonArray(new JsonObject
+            {
+                ["metadata"] = new JsonObject
+                {
+                    ["id"] = "5b1f0c2e-sandbox-deployment",
+                    ["name"] = "sandbox-granite",
+                    ["space_id"] = "sandbox-space",
+                    ["created_at"] = created,
+                },
+                ["entity"] = new JsonObject
+                {
+                    ["name"] = "sandbox-granite",
+                    ["asset"] = new JsonObject { ["id"] = "ibm/granite-13b-instruct-v2" },
+                    ["online"] = new JsonObject(),
+                    ["status"] = new JsonObject { ["state"] = "ready" },
+                },
+            }),
+        });
+    }
+
+    private async Task TextGenerationAsync(HttpContext context)
+    {
+        if (await AuthorizeApiAsync(context) is null)
+        {
+            return;
+        }
+
+        var json = await EmulatorHttp.ReadJsonObjectAsync(context);
+        var input = EmulatorHttp.GetString(json, "input");
+        if (string.IsNullOrEmpty(input))
+        {
+            Counters.CountRejection(RejectionReason.BadRequest);
+            await WriteApiErrorAsync(context, StatusCodes.Status400BadRequest, "json_validation_error", "Json document validation error: 'input' is required");
+            return;
+        }
+
+        var generated = "Sandbox says: " + input;
+        await EmulatorHttp.WriteJsonAsync(context, StatusCodes.Status200OK, new JsonObject
+        {
+            ["model_id"] = EmulatorHttp.GetString(json, "model_id") ?? "ibm/granite-13b-instruct-v2",
+            ["created_at"] = _time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            ["results"] = new JsonArray(new JsonObject
+            {
+                ["generated_text"] = generated,
+                ["generated_token_count"] = generated.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length,
+                ["input_token_count"] = input.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length,
+                ["stop_reason"] = "eos_token",
+            }),
+        });
+    }
+
+    /// <summary>
+    /// Counts the request, runs the hook, requires a <c>version</c> query and a live platform JWT or a valid ZenApiKey.
+    /// Returns the caller's user name, or null when refused.
+    /// </summary>
+    private async Task<string?> AuthorizeApiAsync(HttpContext context)
+    {
+        Counters.CountApiRequest();
+        if (await EmulatorHttp.HookHandledAsync(BeforeApi, context, Counters))
+        {
+            return null;
+        }
+
+        string? caller = null;
+        RejectionReason reason;
+        if (EmulatorHttp.TryGetAuthorization(context, "ZenApiKey", out var zenKey, out _))
+        {
+            caller = CheckZenApiKey(zenKey, out reason);
+        }
+        else if (EmulatorHttp.TryGetAuthorization(context, "Bearer", out var bearer, out reason) &&
+                 Tokens.TryUse(bearer, Issuer, _time.GetUtcNow(), out reason, out var token))
+        {
+            caller = token!.Subject;
+        }
+
+        if (caller is null)
+        {
+            Counters.CountRejection(reason);
+            EmulatorLog.Refused(_logger, "Cloud Pak", context.Request.Method, context.Request.Path, StatusCodes.Status401Unauthorized, reason);
+            await WriteApiErrorAsync(context, StatusCodes.Status401Unauthorized, "authentication_token_not_valid",
+                "Failed to authenticate the request due to invalid token");
+            return null;
+        }
+
+        if (context.Request.Query["version"].ToString().Length == 0)
+        {
+            Counters.CountRejection(RejectionReason.BadRequest);
+            await WriteApiErrorAsync(context, StatusCodes.Status400BadRequest, "invalid_request", "Missing query parameter 'version'");
+            return null;
+        }
+
+        return caller;
+    }
+
+    private string? CheckZenApiKey(string credential, out RejectionReason reason)
+    {
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(credential));
+        }
+        catch (FormatException)
+        {
+            reason = RejectionReason.MalformedHeader;
+            return null;
+        }
+
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0)
+        {
+            reason = RejectionReason.MalformedHeader;
+            return null;
+        }
+
+        var username = decoded[..colon];
+        if (!_users.TryGetValue(username, out var user) || !Matches(user.ApiKey, decoded[(colon + 1)..]))
+        {
+            reason = RejectionReason.BadCredentials;
+            return null;
+        }
+
+        reason = default;
+        return username;
+    }
+
+    private async Task<bool> TokenRequestHandledAsync(HttpContext context, string path)
+    {
+        Counters.CountTokenRequest(path);
+        return await EmulatorHttp.HookHandledAsync(BeforeToken, context, Counters);
+    }
+
+    private string IssuePlatformToken(CloudPakUser user, string flow)
+    {
+        var now = _time.GetUtcNow();
+        var expiresAt = now + TokenLifetime;
+        var token = FakeJwt.Create(new JsonObject
+        {
+            ["username"] = user.Username,
+            ["role"] = user.Role,
+            ["permissions"] = Permissions(),
+            ["groups"] = new JsonArray(10000),
+            ["sub"] = user.Username,
+            ["iss"] = "KNOXSSO",
+            ["aud"] = "DSX",
+            ["uid"] = SandboxUid,
+            ["authenticator"] = "default",
+            ["display_name"] = user.Username,
+        }, now, expiresAt);
+        Record(token, Issuer, user.Username, now, expiresAt, flow);
+        return token;
+    }
+
+    private void Record(string token, string issuer, string subject, DateTimeOffset now, DateTimeOffset expiresAt, string flow)
+    {
+        Tokens.Add(token, issuer, subject, now, expiresAt);
+        Counters.CountIssued();
+        EmulatorLog.Issued(_logger, "Cloud Pak", flow, subject, expiresAt.ToString("O", CultureInfo.InvariantCulture));
+    }
+
+    private Task RefuseAsync(HttpContext context, RejectionReason reason, int status, JsonObject body)
+    {
+        Counters.CountRejection(reason);
+        EmulatorLog.Refused(_logger, "Cloud Pak", context.Request.Method, context.Request.Path, status, reason);
+        return EmulatorHttp.WriteJsonAsync(context, status, body);
+    }
+
+    private static Task WriteApiErrorAsync(HttpContext context, int status, string code, string message) =>
+        EmulatorHttp.WriteJsonAsync(context, status, new JsonObject
+        {
+            ["errors"] = new JsonArray(new JsonObject { ["code"] = code, ["message"] = message }),
+            ["trace"] = context.TraceIdentifier,
+            ["status_code"] = status,
+        });
+
+    private static JsonObject MessageCode(string code, string message) => new() { ["_messageCode_"] = code, ["message"] = message };
+
+    private static JsonObject OAuthError(string error, string description) => new() { ["error"] = error, ["error_description"] = description };
+
+    private static JsonArray Permissions() => new("administrator", "can_provision", "manage_catalog");
+
+    private static bool Matches(string? expected, string? given) =>
+        !string.IsNullOrEmpty(expected) && string.Equals(expected, given, StringComparison.Ordinal);
+}

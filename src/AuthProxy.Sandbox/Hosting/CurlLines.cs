@@ -1,0 +1,114 @@
+namespace AuthProxy.Sandbox.Hosting;
+
+/// <summary>
+/// Ready-to-paste <c>curl</c> commands for the routes of the loaded proxy configuration that lead to an emulator.
+/// Routes to anything else, or whose path cannot be derived (no trailing catch-all), get none.
+/// </summary>
+internal static class CurlLines
+{
+    private const string KeyProtectBody =
+        """{"metadata":{"collectionType":"application/vnd.ibm.kms.key+json","collectionTotal":1},"resources":[{"type":"application/vnd.ibm.kms.key+json","name":"demo-key","extractable":false}]}""";
+
+    private const string GenerationBody = """{"model_id":"ibm/granite-13b-instruct-v2","input":"Hello from the sandbox","project_id":"sandbox-project"}""";
+
+    /// <summary>(title, command) pairs, in route order.</summary>
+    public static IReadOnlyList<(string Title, string Command)> Build(IConfiguration configuration, string proxyUrl, EmulatorUrls emulators)
+    {
+        var lines = new List<(string, string)>();
+        var proxy = proxyUrl.TrimEnd('/');
+        var needsClientKey = configuration.GetSection("InboundAuth:Clients").GetChildren().Any();
+        foreach (var route in configuration.GetSection("ReverseProxy:Routes").GetChildren())
+        {
+            var target = Target(configuration, route["ClusterId"], emulators);
+            var basePath = BasePath(route);
+            if (target is null || basePath is null)
+            {
+                continue;
+            }
+
+            var clientKey = needsClientKey && !string.Equals(route["AuthorizationPolicy"], "Anonymous", StringComparison.OrdinalIgnoreCase)
+                ? " -H \"X-API-Key: $AUTHPROXY_CLIENT_KEY\""
+                : "";
+            var url = proxy + basePath;
+            switch (target)
+            {
+                case "keyprotect":
+                    lines.Add(($"route '{route.Key}' → Key Protect emulator: list keys", $"curl -s{clientKey} {url}api/v2/keys"));
+                    lines.Add(($"route '{route.Key}' → Key Protect emulator: create a key",
+                        $"curl -s{clientKey} -X POST {url}api/v2/keys -H 'Content-Type: application/json' -d '{KeyProtectBody}'"));
+                    break;
+                case "cloudpak":
+                    lines.Add(($"route '{route.Key}' → Cloud Pak emulator: list deployments", $"curl -s{clientKey} '{url}ml/v4/deployments?version=2024-05-01'"));
+                    lines.Add(($"route '{route.Key}' → Cloud Pak emulator: generate text",
+                        $"curl -s{clientKey} -X POST '{url}ml/v1/text/generation?version=2024-05-01' -H 'Content-Type: application/json' -d '{GenerationBody}'"));
+                    break;
+                case "sklm":
+                    lines.Add(($"route '{route.Key}' → SKLM emulator: list keys", $"curl -s{clientKey} {url}SKLM/rest/v1/ckms/keys"));
+                    break;
+            }
+        }
+
+        return lines;
+    }
+
+    /// <summary>Which emulator the route's cluster points at, by the destinations' host and port.</summary>
+    private static string? Target(IConfiguration configuration, string? clusterId, EmulatorUrls emulators)
+    {
+        if (string.IsNullOrEmpty(clusterId))
+        {
+            return null;
+        }
+
+        foreach (var destination in configuration.GetSection($"ReverseProxy:Clusters:{clusterId}:Destinations").GetChildren())
+        {
+            var authority = Authority(destination["Address"]);
+            if (authority is null)
+            {
+                continue;
+            }
+
+            if (authority == Authority(emulators.KeyProtect))
+            {
+                return "keyprotect";
+            }
+
+            if (authority == Authority(emulators.CloudPak))
+            {
+                return "cloudpak";
+            }
+
+            if (authority == Authority(emulators.Sklm))
+            {
+                return "sklm";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The proxy path that maps to the upstream's root, ending in '/': <c>/kms/</c> for <c>/kms/{**rest}</c> with
+    /// <c>PathRemovePrefix /kms</c>, <c>/</c> for a root catch-all without prefix removal; null otherwise.
+    /// </summary>
+    private static string? BasePath(IConfigurationSection route)
+    {
+        var path = route["Match:Path"];
+        var catchAll = path?.IndexOf("/{**", StringComparison.Ordinal) ?? -1;
+        if (path is null || catchAll < 0 || !path.EndsWith('}'))
+        {
+            return null;
+        }
+
+        var prefix = path[..catchAll];
+        var removed = route.GetSection("Transforms").GetChildren().Select(t => t["PathRemovePrefix"]).FirstOrDefault(p => p is not null);
+        if (removed is null)
+        {
+            return prefix.Length == 0 ? "/" : null;
+        }
+
+        return string.Equals(removed.TrimEnd('/'), prefix, StringComparison.OrdinalIgnoreCase) ? prefix + "/" : null;
+    }
+
+    private static string? Authority(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Authority.ToUpperInvariant() : null;
+}

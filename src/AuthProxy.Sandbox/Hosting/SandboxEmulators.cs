@@ -1,0 +1,80 @@
+using AuthProxy.Sandbox.CloudPak;
+using AuthProxy.Sandbox.Iam;
+using AuthProxy.Sandbox.KeyProtect;
+using AuthProxy.Sandbox.Sklm;
+using AuthProxy.Sandbox.Tokens;
+
+namespace AuthProxy.Sandbox.Hosting;
+
+/// <summary>
+/// The four emulators with the sandbox credentials (<see cref="SandboxDefaults"/>), IAM and Key Protect sharing
+/// one token store. What <c>dotnet run --project src/AuthProxy.Sandbox</c> starts; tests and soak runs can start
+/// the same set on ephemeral ports.
+/// </summary>
+public sealed class SandboxEmulators : IAsyncDisposable
+{
+    private SandboxEmulators(IssuedTokenStore tokens, IamEmulator iam, KeyProtectEmulator keyProtect, CloudPakEmulator cloudPak, SklmEmulator sklm)
+    {
+        Tokens = tokens;
+        Iam = iam;
+        KeyProtect = keyProtect;
+        CloudPak = cloudPak;
+        Sklm = sklm;
+    }
+
+    /// <summary>The store all four record their tokens in.</summary>
+    public IssuedTokenStore Tokens { get; }
+
+    public IamEmulator Iam { get; }
+
+    public KeyProtectEmulator KeyProtect { get; }
+
+    public CloudPakEmulator CloudPak { get; }
+
+    public SklmEmulator Sklm { get; }
+
+    /// <summary>Starts the four emulators; if one cannot start (port taken), the others are stopped again.</summary>
+    public static async Task<SandboxEmulators> StartAsync(SandboxEmulatorsOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new SandboxEmulatorsOptions();
+        var tokens = new IssuedTokenStore();
+        var started = new List<IAsyncDisposable>(4);
+        try
+        {
+            var iam = await IamEmulator.StartAsync(Configure(new IamEmulatorOptions { Port = options.IamPort }), cancellationToken);
+            started.Add(iam);
+            var keyProtect = await KeyProtectEmulator.StartAsync(Configure(new KeyProtectEmulatorOptions { Port = options.KeyProtectPort }), cancellationToken);
+            started.Add(keyProtect);
+            var cloudPak = await CloudPakEmulator.StartAsync(Configure(new CloudPakEmulatorOptions { Port = options.CloudPakPort }), cancellationToken);
+            started.Add(cloudPak);
+            var sklm = await SklmEmulator.StartAsync(Configure(new SklmEmulatorOptions { Port = options.SklmPort }), cancellationToken);
+            return new SandboxEmulators(tokens, iam, keyProtect, cloudPak, sklm);
+        }
+        catch
+        {
+            foreach (var emulator in started)
+            {
+                await emulator.DisposeAsync();
+            }
+
+            throw;
+        }
+
+        T Configure<T>(T emulatorOptions)
+            where T : EmulatorOptions
+        {
+            emulatorOptions.Tokens = tokens;
+            emulatorOptions.TimeProvider = options.TimeProvider;
+            emulatorOptions.ConfigureLogging = options.ConfigureLogging;
+            return emulatorOptions;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Sklm.DisposeAsync();
+        await CloudPak.DisposeAsync();
+        await KeyProtect.DisposeAsync();
+        await Iam.DisposeAsync();
+    }
+}

@@ -1,0 +1,28 @@
+namespace AuthProxy.Sandbox.Hosting;
+
+/// <summary>Settings of <see cref="SandboxEmulators"/>: ports (0 = ephemeral), clock and logging.</summary>
+public sealed class SandboxEmulatorsOptions
+{
+    /// <remarks>Default <see cref="SandboxDefaults.IamPort"/>.</remarks>
+    public int IamPort { get; set; } = SandboxDefaults.IamPort;
+
+    /// <remarks>Default <see cref="SandboxDefaults.KeyProtectPort"/>.</remarks>
+    public int KeyProtectPort { get; set; } = SandboxDefaults.KeyProtectPort;
+
+    /// <remarks>Default <see cref="SandboxDefaults.CloudPakPort"/>.</remarks>
+    public int CloudPakPort { get; set; } = SandboxDefaults.CloudPakPort;
+
+    /// <remarks>Default <see cref="SandboxDefaults.SklmPort"/>.</remarks>
+    public int SklmPort { get; set; } = SandboxDefaults.SklmPort;
+
+    /// <summary>Clock of all four emulators.</summary>
+    /// <remarks>Default <see cref="TimeProvider.System"/>.</remarks>
+    public TimeProvider? TimeProvider { get; set; }
+
+    /// <summary>Adds log providers to each emulator's host.</summary>
+    /// <remarks>Default: no logging.</remarks>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
+
+    /// <summary>All four emulators on ephemeral ports, as tests and soak runs want them.</summary>
+    public static SandboxEmulatorsOptions Ephemeral() => new() { IamPort = 0, KeyProtectPort = 0, CloudPakPort = 0, SklmPort = 0 };
+}

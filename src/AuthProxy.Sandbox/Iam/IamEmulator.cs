@@ -1,0 +1,211 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using AuthProxy.Sandbox.Hosting;
+using AuthProxy.Sandbox.Tokens;
+
+namespace AuthProxy.Sandbox.Iam;
+
+/// <summary>
+/// IBM Cloud IAM's token endpoint, <c>POST /identity/token</c>: the <c>apikey</c> grant and the trusted-profile
+/// <c>cr-token</c> grant. Issues JWT-shaped access tokens recorded in <see cref="Tokens"/> under <see cref="Issuer"/>.
+/// Error codes other than <c>BXNIM0415E</c> are the emulator's own.
+/// </summary>
+public sealed class IamEmulator : IAsyncDisposable
+{
+    public const string TokenPath = "/identity/token";
+
+    /// <summary>The issuer name of IAM tokens in <see cref="IssuedTokenStore"/>.</summary>
+    public const string Issuer = "iam";
+
+    public const string ApiKeyGrant = "urn:ibm:params:oauth:grant-type:apikey";
+    public const string CrTokenGrant = "urn:ibm:params:oauth:grant-type:cr-token";
+
+    private readonly HashSet<string> _apiKeys;
+    private readonly HashSet<string> _profiles;
+    private readonly HashSet<string> _crTokens;
+    private readonly TimeProvider _time;
+    private EmulatorHost? _host;
+    private ILogger _logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+    private long _lifetimeTicks;
+
+    private IamEmulator(IamEmulatorOptions options)
+    {
+        _apiKeys = new HashSet<string>(options.ApiKeys, StringComparer.Ordinal);
+        _profiles = new HashSet<string>(options.TrustedProfiles, StringComparer.Ordinal);
+        _crTokens = new HashSet<string>(options.ComputeResourceTokens, StringComparer.Ordinal);
+        _time = options.TimeProvider ?? TimeProvider.System;
+        Tokens = options.Tokens ?? new IssuedTokenStore();
+        TokenLifetime = options.TokenLifetime;
+        BeforeToken = options.BeforeToken;
+    }
+
+    /// <summary>Base URL, e.g. <c>http://127.0.0.1:8091</c>.</summary>
+    public string Url => _host?.Url ?? "";
+
+    /// <summary>The full token URL, as <c>TokenUrl</c> of an <c>IamApiKey</c> provider.</summary>
+    public string TokenUrl => Url + TokenPath;
+
+    /// <summary>Tokens issued (share it with <see cref="KeyProtect.KeyProtectEmulator"/>).</summary>
+    public IssuedTokenStore Tokens { get; }
+
+    public EmulatorCounters Counters { get; } = new();
+
+    /// <summary>Lifetime of tokens issued from now on.</summary>
+    public TimeSpan TokenLifetime
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _lifetimeTicks));
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+            Interlocked.Exchange(ref _lifetimeTicks, value.Ticks);
+        }
+    }
+
+    /// <summary>Failure injection: runs before each token request; returning <see langword="true"/> means it answered.</summary>
+    public Func<HttpContext, Task<bool>>? BeforeToken { get; set; }
+
+    /// <summary>Starts an IAM emulator on 127.0.0.1.</summary>
+    public static async Task<IamEmulator> StartAsync(IamEmulatorOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new IamEmulatorOptions();
+        var emulator = new IamEmulator(options);
+        emulator._host = await EmulatorHost.StartAsync(options, app =>
+        {
+            emulator._logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<IamEmulator>();
+            app.MapPost(TokenPath, emulator.TokenAsync);
+        }, cancellationToken);
+        EmulatorLog.Started(emulator._logger, "IAM", emulator.Url);
+        return emulator;
+    }
+
+    /// <summary>Revokes every IAM token issued so far: APIs trusting this IAM answer 401 for them.</summary>
+    public int RevokeAll()
+    {
+        var count = Tokens.RevokeAll(Issuer);
+        EmulatorLog.Revoked(_logger, "IAM", count);
+        return count;
+    }
+
+    public ValueTask DisposeAsync() => _host?.DisposeAsync() ?? default;
+
+    private async Task TokenAsync(HttpContext context)
+    {
+        Counters.CountTokenRequest(TokenPath);
+        if (await EmulatorHttp.HookHandledAsync(BeforeToken, context, Counters))
+        {
+            return;
+        }
+
+        var form = await EmulatorHttp.ReadFormAsync(context);
+        var grantType = form?["grant_type"].ToString();
+        switch (grantType)
+        {
+            case ApiKeyGrant:
+                var apiKey = form!["apikey"].ToString();
+                if (apiKey.Length == 0)
+                {
+                    await RefuseAsync(context, RejectionReason.BadRequest, "BXNIM0109E", "Property missing or empty: apikey");
+                }
+                else if (!_apiKeys.Contains(apiKey))
+                {
+                    await RefuseAsync(context, RejectionReason.BadCredentials, "BXNIM0415E", "Provided API key could not be found.");
+                }
+                else
+                {
+                    await IssueAsync(context, "ServiceId", "iam-ServiceId-" + ShortHash(apiKey), grantType);
+                }
+
+                break;
+
+            case CrTokenGrant:
+                var crToken = form!["cr_token"].ToString();
+                var profile = form["profile_id"].ToString() is { Length: > 0 } id ? id : form["profile_name"].ToString();
+                if (crToken.Length == 0 || profile.Length == 0)
+                {
+                    await RefuseAsync(context, RejectionReason.BadRequest, "BXNIM0109E", "Property missing or empty: cr_token and profile_id or profile_name");
+                }
+                else if (_crTokens.Count > 0 && !_crTokens.Contains(crToken))
+                {
+                    await RefuseAsync(context, RejectionReason.BadCredentials, "BXNIM0471E", "Provided compute resource token is not valid.");
+                }
+                else if (!_profiles.Contains(profile))
+                {
+                    await RefuseAsync(context, RejectionReason.BadCredentials, "BXNIM0538E", "Provided trusted profile could not be found.");
+                }
+                else
+                {
+                    await IssueAsync(context, "Profile", profile.StartsWith("Profile-", StringComparison.Ordinal) ? "iam-" + profile : "iam-Profile-" + profile, grantType);
+                }
+
+                break;
+
+            case null or "":
+                await RefuseAsync(context, RejectionReason.BadRequest, "BXNIM0109E", "Property missing or empty: grant_type");
+                break;
+
+            default:
+                await RefuseAsync(context, RejectionReason.BadRequest, "BXNIM0103E", "Unsupported grant type.");
+                break;
+        }
+    }
+
+    private Task IssueAsync(HttpContext context, string subjectType, string iamId, string grantType)
+    {
+        var now = _time.GetUtcNow();
+        var lifetime = TokenLifetime;
+        var expiresAt = now + lifetime;
+        var token = FakeJwt.Create(new JsonObject
+        {
+            ["iam_id"] = iamId,
+            ["id"] = iamId,
+            ["realmid"] = "iam",
+            ["sub"] = iamId,
+            ["sub_type"] = subjectType,
+            ["account"] = new JsonObject { ["bss"] = "sandbox-account" },
+            ["iss"] = Url + "/identity",
+            ["aud"] = "default",
+            ["grant_type"] = grantType,
+            ["scope"] = "ibm openid",
+            ["client_id"] = "default",
+        }, now, expiresAt);
+        Tokens.Add(token, Issuer, iamId, now, expiresAt);
+        Counters.CountIssued();
+        EmulatorLog.Issued(_logger, "IAM", subjectType, iamId, expiresAt.ToString("O", CultureInfo.InvariantCulture));
+        return EmulatorHttp.WriteJsonAsync(context, StatusCodes.Status200OK, new JsonObject
+        {
+            ["access_token"] = token,
+            ["refresh_token"] = "not_supported",
+            ["token_type"] = "Bearer",
+            ["expires_in"] = (long)lifetime.TotalSeconds,
+            ["expiration"] = expiresAt.ToUnixTimeSeconds(),
+            ["scope"] = "ibm openid",
+        });
+    }
+
+    private Task RefuseAsync(HttpContext context, RejectionReason reason, string code, string message)
+    {
+        Counters.CountRejection(reason);
+        EmulatorLog.Refused(_logger, "IAM", context.Request.Method, TokenPath, StatusCodes.Status400BadRequest, reason);
+        var now = _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+        return EmulatorHttp.WriteJsonAsync(context, StatusCodes.Status400BadRequest, new JsonObject
+        {
+            ["errorCode"] = code,
+            ["errorMessage"] = message,
+            ["context"] = new JsonObject
+            {
+                ["requestId"] = context.TraceIdentifier,
+                ["requestType"] = "incoming.Identity_Token",
+                ["userAgent"] = context.Request.Headers.UserAgent.ToString(),
+                ["url"] = Url,
+                ["locale"] = "en_US",
+                ["startTime"] = now,
+                ["endTime"] = now,
+            },
+        });
+    }
+
+    private static string ShortHash(string value) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)), 0, 6);
+}
