@@ -2,7 +2,7 @@ namespace AuthProxy.Sandbox.Hosting;
 
 /// <summary>
 /// The sandbox's fixed ports and credentials. They match <c>config/authproxy.json</c> and
-/// <c>config/sandbox-extra-routes.json</c>; none of them is a real secret.
+/// <c>config/authproxy.json</c>; none of them is a real secret.
 /// </summary>
 public static class SandboxDefaults
 {

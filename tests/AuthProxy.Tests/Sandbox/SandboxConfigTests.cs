@@ -55,11 +55,11 @@ public sealed class SandboxConfigTests
     }
 
     [Fact]
-    public void ExtraRoutes_NameOwnProviders_WithSandboxCredentialsAndPorts()
+    public void DefaultConfig_RoutesNameOwnProviders_WithSandboxCredentialsAndPorts()
     {
-        var json = Read("sandbox-extra-routes.json");
+        var json = Read("authproxy.json");
         var providers = json["TokenProviders"]!.AsObject();
-        string[] types = ["Cp4dAuthorize", "Cp4dIdentity", "Cp4dSignin", "ZenApiKey", "SklmLogin", "SklmAccessToken"];
+        string[] types = ["IamApiKey", "Cp4dAuthorize", "Cp4dIdentity", "Cp4dSignin", "ZenApiKey", "SklmLogin", "SklmAccessToken"];
         Assert.Equal(types.Order(), providers.Select(p => (string)p.Value!["Type"]!).Order());
 
         foreach (var (name, route) in json["ReverseProxy"]!["Routes"]!.AsObject())
@@ -72,6 +72,11 @@ public sealed class SandboxConfigTests
         foreach (var (_, provider) in providers)
         {
             var type = (string)provider!["Type"]!;
+            if (type == "IamApiKey")
+            {
+                continue;
+            }
+
             if (type.StartsWith("Sklm", StringComparison.Ordinal))
             {
                 Assert.Equal(DefaultEmulators.Sklm, (string?)provider["Url"]);
@@ -90,27 +95,14 @@ public sealed class SandboxConfigTests
     }
 
     [Fact]
-    public void CurlLines_DefaultConfig_OnlyKmsRoute()
+    public void CurlLines_DefaultConfig_CoverEveryRoute()
     {
         var configuration = new ConfigurationBuilder().AddJsonFile(ConfigFiles.Path("authproxy.json")).Build();
 
-        var lines = CurlLines.Build(configuration, "http://127.0.0.1:8080", DefaultEmulators);
-
-        Assert.Equal(2, lines.Count);
-        Assert.Equal("curl -s http://127.0.0.1:8080/kms/api/v2/keys", lines[0].Command);
-        Assert.StartsWith("curl -s -X POST http://127.0.0.1:8080/kms/api/v2/keys -H 'Content-Type: application/json' -d '{", lines[1].Command);
-    }
-
-    [Fact]
-    public void CurlLines_WithExtraRoutes_CoverEveryRoute()
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddJsonFile(ConfigFiles.Path("authproxy.json"))
-            .AddJsonFile(ConfigFiles.Path("sandbox-extra-routes.json"))
-            .Build();
-
         var commands = CurlLines.Build(configuration, "http://127.0.0.1:8080/", DefaultEmulators).Select(l => l.Command).ToList();
 
+        Assert.Equal("curl -s http://127.0.0.1:8080/kms/api/v2/keys", commands[0]);
+        Assert.StartsWith("curl -s -X POST http://127.0.0.1:8080/kms/api/v2/keys -H 'Content-Type: application/json' -d '{", commands[1]);
         Assert.Contains("curl -s 'http://127.0.0.1:8080/watsonx/ml/v4/deployments?version=2024-05-01'", commands);
         Assert.Contains("curl -s 'http://127.0.0.1:8080/watsonx-zen/ml/v4/deployments?version=2024-05-01'", commands);
         Assert.Contains("curl -s http://127.0.0.1:8080/sklm/SKLM/rest/v1/ckms/keys", commands);
