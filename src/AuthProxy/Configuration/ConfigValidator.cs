@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using AuthProxy.InboundAuth;
 using AuthProxy.Tokens;
 
 namespace AuthProxy.Configuration;
@@ -26,6 +27,7 @@ internal static class ConfigValidator
         var providers = ValidateProviders(configuration.GetSection(TokenProvidersSection), problems);
         ValidateClusters(configuration.GetSection(ReverseProxySection), problems);
         ReverseProxyConfigCheck.Validate(configuration.GetSection(ReverseProxySection), providers.Select(p => p.Name), problems);
+        InboundAuthValidator.Validate(configuration, problems);
         return new ValidatedConfig(providers, problems);
     }
 
