@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using AuthProxy.InboundAuth;
 using AuthProxy.Tokens;
 
 namespace AuthProxy.Configuration;
@@ -18,18 +19,18 @@ internal sealed partial class ConfigReloader : BackgroundService
     private readonly ConfigState _state;
     private readonly ValidatedConfigurationSource _validated;
     private readonly TokenProviderRegistry _registry;
-    private readonly IEnumerable<IConfigApplier> _appliers;
+    private readonly InboundClientStore _inbound;
     private readonly TimeProvider _time;
     private readonly ILogger<ConfigReloader> _logger;
     private byte[] _lastSeenHash;
 
     public ConfigReloader(ConfigState state, ValidatedConfigurationSource validated, TokenProviderRegistry registry,
-        IEnumerable<IConfigApplier> appliers, TimeProvider time, ILogger<ConfigReloader> logger)
+        InboundClientStore inbound, TimeProvider time, ILogger<ConfigReloader> logger)
     {
         _state = state;
         _validated = validated;
         _registry = registry;
-        _appliers = appliers;
+        _inbound = inbound;
         _time = time;
         _logger = logger;
         _lastSeenHash = HashFile(state.Path) ?? [];
@@ -61,24 +62,24 @@ internal sealed partial class ConfigReloader : BackgroundService
 
         _lastSeenHash = hash;
         var (data, result) = ConfigLoader.Load(_state.Path);
-        if (!result.IsValid)
+        var candidate = new ConfigurationBuilder().AddInMemoryCollection(data).AddEnvironmentVariables().Build();
+        var problems = new List<ConfigProblem>(result.Problems);
+        var clients = problems.Count == 0 ? _inbound.Prepare(candidate, problems) : null;
+        if (problems.Count > 0 || clients is null)
         {
-            foreach (var problem in result.Problems)
+            foreach (var problem in problems)
             {
                 ReloadProblem(_logger, problem.Path, problem.Reason);
             }
 
-            ReloadRejected(_logger, _state.Path, result.Problems.Count);
-            _state.Rejected(string.Join("; ", result.Problems));
+            ReloadRejected(_logger, _state.Path, problems.Count);
+            _state.Rejected(string.Join("; ", problems));
             return false;
         }
 
+        // Providers and clients first: YARP checks new routes' AuthToken and AuthorizationPolicy names against them.
         _registry.Apply(result.Providers);
-        var candidate = new ConfigurationBuilder().AddInMemoryCollection(data).AddEnvironmentVariables().Build();
-        foreach (var applier in _appliers)
-        {
-            applier.Apply(candidate);
-        }
+        _inbound.Update(clients);
 
         _state.Accepted(_time.GetUtcNow());
         _validated.Provider.Publish(data);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using AuthProxy.InboundAuth;
 using AuthProxy.Tokens;
 
 namespace AuthProxy.Configuration;
@@ -28,6 +29,7 @@ internal static class ConfigValidator
         // Every named provider counts as known to routes, valid or not: its own problems are already reported.
         var providerNames = configuration.GetSection(TokenProvidersSection).GetChildren().Select(c => c.Key);
         ReverseProxyConfigCheck.Validate(configuration.GetSection(ReverseProxySection), providerNames, problems);
+        InboundAuthValidator.Validate(configuration, problems);
         return new ValidatedConfig(providers, problems);
     }
 

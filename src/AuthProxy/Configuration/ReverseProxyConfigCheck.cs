@@ -1,3 +1,4 @@
+using AuthProxy.InboundAuth;
 using AuthProxy.Proxy;
 using AuthProxy.Tokens;
 using Yarp.ReverseProxy.Configuration;
@@ -16,6 +17,7 @@ internal static class ReverseProxyConfigCheck
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddAuthorization();
+        services.AddRoutePolicyPlaceholders();
         services.AddCors();
         services.AddSingleton<ITokenProviderCatalog>(new NameOnlyCatalog(providerNames));
         services.AddSingleton<AuthTokenRouteTable>();

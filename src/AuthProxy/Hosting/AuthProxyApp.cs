@@ -1,4 +1,5 @@
 using AuthProxy.Configuration;
+using AuthProxy.InboundAuth;
 using AuthProxy.Telemetry;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 
@@ -37,6 +38,14 @@ public static class AuthProxyApp
         builder.Services.AddAuthProxy(builder.Configuration, validated, configPath, result);
         configure?.Invoke(builder);
         builder.AddAuthProxyOpenTelemetry();
+
+        // Checked on the final configuration (command line included), before anything is bound: InboundAuth rules,
+        // and no anonymous proxy on a non-loopback listener (CONTRACT §4).
+        var inboundProblems = InboundAuthValidator.ValidateStartup(builder.Configuration);
+        if (inboundProblems.Count > 0)
+        {
+            throw new ConfigurationProblemsException(inboundProblems);
+        }
 
         var app = builder.Build();
         app.MapAuthProxy();

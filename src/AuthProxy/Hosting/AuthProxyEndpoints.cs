@@ -8,8 +8,9 @@ internal static class AuthProxyEndpoints
 {
     public static WebApplication MapAuthProxy(this WebApplication app)
     {
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false });
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static c => c.Tags.Contains(ConfigReadinessCheck.Tag) });
+        // Health probes need no client credential, even when InboundAuth's fallback policy protects everything else.
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static c => c.Tags.Contains(ConfigReadinessCheck.Tag) }).AllowAnonymous();
         app.MapStatus();
         app.MapReverseProxy(pipeline =>
         {

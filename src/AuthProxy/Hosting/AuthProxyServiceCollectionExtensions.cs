@@ -1,4 +1,5 @@
 using AuthProxy.Configuration;
+using AuthProxy.InboundAuth;
 using AuthProxy.Proxy;
 using AuthProxy.Telemetry;
 using AuthProxy.Tokens;
@@ -16,11 +17,13 @@ internal static class AuthProxyServiceCollectionExtensions
         services.AddSingleton(validated);
         services.AddSingleton(sp => new ConfigState(configPath, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
         services.AddAuthProxyTokens(initial.Providers);
+        services.AddInboundAuth(configuration);
 
         services.TryAddSingleton<AuthTokenRouteTable>();
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection(ConfigValidator.ReverseProxySection))
-            .AddTransformFactory<AuthTokenTransformFactory>();
+            .AddTransformFactory<AuthTokenTransformFactory>()
+            .AddInboundCredentialRemoval();
 
         services.AddSingleton<ConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());

@@ -1,0 +1,315 @@
+using System.Globalization;
+using AuthProxy.Configuration;
+
+namespace AuthProxy.InboundAuth;
+
+/// <summary>
+/// Reads the <c>InboundAuth</c> section into an <see cref="InboundClientSet"/>, reporting every problem with its
+/// config key path. Key files are read here, so a configuration load or reload picks up a rotated key. No problem
+/// text contains a key.
+/// </summary>
+internal static class InboundAuthConfigReader
+{
+    public const string ClientsKey = "Clients";
+    public const string PoliciesKey = "Policies";
+    public const string AllowAnonymousKey = "AllowAnonymous";
+    public const string ApiKeyOption = "ApiKey";
+    public const string ApiKeyFileOption = "ApiKeyFile";
+    public const string ApiKeySha256Option = "ApiKeySha256";
+
+    /// <summary>Largest key file accepted; a key is a short line.</summary>
+    public const long MaxKeyFileBytes = 64 * 1024;
+
+    private const string KeyChoice = "one of ApiKey, ApiKeyFile or ApiKeySha256";
+
+    /// <summary>Reads and checks the section; the set is complete only when no problem was added.</summary>
+    public static InboundClientSet Read(IConfiguration configuration, List<ConfigProblem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(problems);
+        var section = configuration.GetSection(InboundAuthDefaults.Section);
+        if (!string.IsNullOrEmpty(section.Value))
+        {
+            problems.Add(new ConfigProblem(section.Path, "must be an object with \"Clients\", \"Policies\" and \"AllowAnonymous\""));
+            return InboundClientSet.Empty;
+        }
+
+        foreach (var child in section.GetChildren())
+        {
+            if (!child.Key.Equals(ClientsKey, StringComparison.OrdinalIgnoreCase) &&
+                !child.Key.Equals(PoliciesKey, StringComparison.OrdinalIgnoreCase) &&
+                !child.Key.Equals(AllowAnonymousKey, StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add(new ConfigProblem(child.Path, $"unknown option '{child.Key}' (allowed: {ClientsKey}, {PoliciesKey}, {AllowAnonymousKey})"));
+            }
+        }
+
+        var allowAnonymous = ReadAllowAnonymous(section.GetSection(AllowAnonymousKey), problems);
+        var clientsSection = section.GetSection(ClientsKey);
+        var clients = ReadClients(clientsSection, problems);
+        var declaredNames = clientsSection.GetChildren().Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var policies = ReadPolicies(section.GetSection(PoliciesKey), declaredNames, problems);
+        return new InboundClientSet(clients, policies, allowAnonymous);
+    }
+
+    /// <summary>The value of <c>InboundAuth:AllowAnonymous</c>; false when absent or invalid.</summary>
+    public static bool AllowsAnonymous(IConfiguration configuration) =>
+        bool.TryParse(configuration[$"{InboundAuthDefaults.Section}:{AllowAnonymousKey}"]?.Trim(), out var allow) && allow;
+
+    /// <summary>True when <c>InboundAuth:Clients</c> declares at least one client.</summary>
+    public static bool DeclaresClients(IConfiguration configuration) =>
+        configuration.GetSection($"{InboundAuthDefaults.Section}:{ClientsKey}").GetChildren().Any();
+
+    private static bool ReadAllowAnonymous(IConfigurationSection setting, List<ConfigProblem> problems)
+    {
+        if (setting.Value is null)
+        {
+            if (setting.GetChildren().Any())
+            {
+                problems.Add(new ConfigProblem(setting.Path, "must be true or false"));
+            }
+
+            return false;
+        }
+
+        if (bool.TryParse(setting.Value.Trim(), out var value))
+        {
+            return value;
+        }
+
+        problems.Add(new ConfigProblem(setting.Path, $"'{Shorten(setting.Value)}' is not true or false"));
+        return false;
+    }
+
+    private static List<InboundClient> ReadClients(IConfigurationSection section, List<ConfigProblem> problems)
+    {
+        var clients = new List<InboundClient>();
+        if (!string.IsNullOrEmpty(section.Value))
+        {
+            problems.Add(new ConfigProblem(section.Path, $"must be an object mapping client names to {{ {KeyChoice} }}"));
+            return clients;
+        }
+
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in section.GetChildren())
+        {
+            if (ReadClient(entry, problems) is not { } client)
+            {
+                continue;
+            }
+
+            // With X-API-Key the key alone names the client: two clients sharing a key would be indistinguishable.
+            var digestHex = Convert.ToHexString(client.KeyDigest);
+            if (owners.TryGetValue(digestHex, out var owner))
+            {
+                problems.Add(new ConfigProblem(entry.Path, $"has the same key as client '{owner}'; every client needs its own key"));
+                continue;
+            }
+
+            owners[digestHex] = client.Name;
+            clients.Add(client);
+        }
+
+        return clients;
+    }
+
+    private static InboundClient? ReadClient(IConfigurationSection entry, List<ConfigProblem> problems)
+    {
+        if (entry.Value is { Length: > 0 })
+        {
+            problems.Add(new ConfigProblem(entry.Path, $"must be an object with {KeyChoice}"));
+            return null;
+        }
+
+        var before = problems.Count;
+        string? apiKey = null, apiKeyFile = null, apiKeySha256 = null;
+        var emptyOptions = new List<string>();
+        foreach (var option in entry.GetChildren())
+        {
+            if (option.Value is null && option.GetChildren().Any())
+            {
+                problems.Add(new ConfigProblem(option.Path, "must be a single value, not an object or array"));
+                continue;
+            }
+
+            // An inline key is used exactly as given; a file name or a digest that is only blanks counts as absent.
+            var isApiKey = option.Key.Equals(ApiKeyOption, StringComparison.OrdinalIgnoreCase);
+            var value = isApiKey ? (string.IsNullOrEmpty(option.Value) ? null : option.Value)
+                : (string.IsNullOrWhiteSpace(option.Value) ? null : option.Value);
+            if (isApiKey)
+            {
+                apiKey = value;
+            }
+            else if (option.Key.Equals(ApiKeyFileOption, StringComparison.OrdinalIgnoreCase))
+            {
+                apiKeyFile = value;
+            }
+            else if (option.Key.Equals(ApiKeySha256Option, StringComparison.OrdinalIgnoreCase))
+            {
+                apiKeySha256 = value;
+            }
+            else
+            {
+                problems.Add(new ConfigProblem(option.Path, $"unknown option '{option.Key}' (allowed: {ApiKeyOption}, {ApiKeyFileOption}, {ApiKeySha256Option})"));
+                continue;
+            }
+
+            if (value is null)
+            {
+                emptyOptions.Add(option.Key);
+            }
+        }
+
+        if (problems.Count != before)
+        {
+            return null;
+        }
+
+        var given = new List<string>(3);
+        if (apiKey is not null)
+        {
+            given.Add(ApiKeyOption);
+        }
+
+        if (apiKeyFile is not null)
+        {
+            given.Add(ApiKeyFileOption);
+        }
+
+        if (apiKeySha256 is not null)
+        {
+            given.Add(ApiKeySha256Option);
+        }
+
+        if (given.Count == 0)
+        {
+            problems.Add(emptyOptions.Count > 0
+                ? new ConfigProblem($"{entry.Path}:{emptyOptions[0]}", $"is empty; client '{entry.Key}' needs {KeyChoice}")
+                : new ConfigProblem(entry.Path, $"client '{entry.Key}' needs {KeyChoice}"));
+            return null;
+        }
+
+        if (given.Count > 1)
+        {
+            problems.Add(new ConfigProblem(entry.Path, $"client '{entry.Key}' sets {string.Join(" and ", given)}; use exactly {KeyChoice}"));
+            return null;
+        }
+
+        byte[]? digest = apiKey is not null ? InboundCredentials.Digest(apiKey)
+            : apiKeyFile is not null ? ReadKeyFile(entry.GetSection(ApiKeyFileOption).Path, apiKeyFile, problems)
+            : ParseSha256(entry.GetSection(ApiKeySha256Option).Path, apiKeySha256!, problems);
+        return digest is null ? null : new InboundClient(entry.Key, digest);
+    }
+
+    private static byte[]? ReadKeyFile(string path, string file, List<ConfigProblem> problems)
+    {
+        string key;
+        try
+        {
+            var info = new FileInfo(file);
+            if (!info.Exists)
+            {
+                problems.Add(new ConfigProblem(path, $"key file '{file}' does not exist"));
+                return null;
+            }
+
+            if (info.Length > MaxKeyFileBytes)
+            {
+                problems.Add(new ConfigProblem(path, $"key file '{file}' is larger than {MaxKeyFileBytes / 1024} KiB; it should hold just the key"));
+                return null;
+            }
+
+            key = File.ReadAllText(file).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            problems.Add(new ConfigProblem(path, $"key file '{file}' cannot be read ({ex.GetType().Name})"));
+            return null;
+        }
+
+        if (key.Length == 0)
+        {
+            problems.Add(new ConfigProblem(path, $"key file '{file}' is empty"));
+            return null;
+        }
+
+        return InboundCredentials.Digest(key);
+    }
+
+    private static byte[]? ParseSha256(string path, string value, List<ConfigProblem> problems)
+    {
+        var hex = value.Trim();
+        if (hex.Length == InboundCredentials.DigestLength * 2 && hex.All(char.IsAsciiHexDigit))
+        {
+            return Convert.FromHexString(hex);
+        }
+
+        problems.Add(new ConfigProblem(path,
+            $"must be the SHA-256 of the key as {InboundCredentials.DigestLength * 2} hexadecimal characters " +
+            $"(got {hex.Length.ToString(CultureInfo.InvariantCulture)} characters); compute it with: printf %s \"$KEY\" | sha256sum"));
+        return null;
+    }
+
+    private static Dictionary<string, IReadOnlyList<string>> ReadPolicies(IConfigurationSection section, HashSet<string> declaredClients,
+        List<ConfigProblem> problems)
+    {
+        var policies = new Dictionary<string, IReadOnlyList<string>>(StringComparer.OrdinalIgnoreCase);
+        if (!string.IsNullOrEmpty(section.Value))
+        {
+            problems.Add(new ConfigProblem(section.Path, "must be an object mapping policy names to arrays of client names"));
+            return policies;
+        }
+
+        var known = declaredClients.Count == 0 ? "none" : string.Join(", ", declaredClients.Order(StringComparer.OrdinalIgnoreCase));
+        foreach (var policy in section.GetChildren())
+        {
+            if (InboundPolicies.IsReserved(policy.Key))
+            {
+                problems.Add(new ConfigProblem(policy.Path,
+                    $"'{policy.Key}' is reserved by YARP (a route's AuthorizationPolicy '{InboundAuthDefaults.DefaultPolicyName}' means any known client, " +
+                    $"'{InboundAuthDefaults.AnonymousPolicyName}' no client); choose another policy name"));
+                continue;
+            }
+
+            var members = policy.GetChildren().ToList();
+            if (members.Count == 0)
+            {
+                problems.Add(string.IsNullOrEmpty(policy.Value)
+                    ? new ConfigProblem(policy.Path, "is empty; list the clients it allows, e.g. [ \"billing-app\" ]")
+                    : new ConfigProblem(policy.Path, "must be an array of client names, e.g. [ \"billing-app\" ]"));
+                continue;
+            }
+
+            var names = new List<string>(members.Count);
+            var valid = true;
+            foreach (var member in members)
+            {
+                if (string.IsNullOrWhiteSpace(member.Value))
+                {
+                    problems.Add(new ConfigProblem(member.Path, member.GetChildren().Any()
+                        ? "must be a client name, not an object or array"
+                        : "is empty; name a client from InboundAuth:Clients"));
+                    valid = false;
+                }
+                else if (!declaredClients.Contains(member.Value))
+                {
+                    problems.Add(new ConfigProblem(member.Path, $"policy '{policy.Key}' names unknown client '{Shorten(member.Value)}' (configured: {known})"));
+                    valid = false;
+                }
+                else
+                {
+                    names.Add(member.Value);
+                }
+            }
+
+            if (valid)
+            {
+                policies[policy.Key] = names;
+            }
+        }
+
+        return policies;
+    }
+
+    private static string Shorten(string value) => value.Length > 40 ? value[..40] + "…" : value;
+}

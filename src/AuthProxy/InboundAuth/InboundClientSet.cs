@@ -1,0 +1,86 @@
+using System.Collections.Frozen;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authorization;
+
+namespace AuthProxy.InboundAuth;
+
+/// <summary>
+/// One immutable, validated <c>InboundAuth</c> configuration: clients (names and key digests), policies and
+/// <c>AllowAnonymous</c>. <see cref="InboundClientStore"/> swaps whole sets, so a request sees one consistent set.
+/// </summary>
+internal sealed class InboundClientSet
+{
+    /// <summary>No clients, no policies: the proxy is open (subject to the loopback rule).</summary>
+    public static readonly InboundClientSet Empty = new([], new Dictionary<string, IReadOnlyList<string>>(), allowAnonymous: false);
+
+    private static readonly byte[] NoClientDigest = new byte[InboundCredentials.DigestLength];
+
+    private readonly InboundClient[] _clients;
+    private readonly FrozenDictionary<string, InboundClient> _byName;
+    private readonly FrozenDictionary<string, Task<AuthorizationPolicy?>> _policies;
+
+    public InboundClientSet(IEnumerable<InboundClient> clients, IReadOnlyDictionary<string, IReadOnlyList<string>> policies, bool allowAnonymous)
+    {
+        ArgumentNullException.ThrowIfNull(clients);
+        ArgumentNullException.ThrowIfNull(policies);
+        _clients = [.. clients];
+        _byName = _clients.ToFrozenDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
+        _policies = policies.ToFrozenDictionary(
+            p => p.Key,
+            p => Task.FromResult<AuthorizationPolicy?>(InboundPolicies.ForClients(p.Key, p.Value.Select(m => _byName.TryGetValue(m, out var c) ? c.Name : m))),
+            StringComparer.OrdinalIgnoreCase);
+        PolicyMembers = policies.ToFrozenDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase);
+        AllowAnonymous = allowAnonymous;
+    }
+
+    /// <summary>True when at least one client is configured: routes without a policy then require a client.</summary>
+    public bool HasClients => _clients.Length > 0;
+
+    /// <summary><c>InboundAuth:AllowAnonymous</c>.</summary>
+    public bool AllowAnonymous { get; }
+
+    /// <summary>Client names, in configuration order.</summary>
+    public IEnumerable<string> ClientNames => _clients.Select(c => c.Name);
+
+    /// <summary>Policy names and the clients each allows.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> PolicyMembers { get; }
+
+    /// <summary>True when <paramref name="name"/> (case-insensitive) is a configured client.</summary>
+    public bool ContainsName(string name) => _byName.ContainsKey(name);
+
+    /// <summary>The policy built from an <c>InboundAuth:Policies</c> entry, as a completed task; null when there is none.</summary>
+    public Task<AuthorizationPolicy?>? FindPolicy(string name) => _policies.GetValueOrDefault(name);
+
+    /// <summary>
+    /// The client whose key has <paramref name="digest"/> (an <c>X-API-Key</c> credential, which does not name its client).
+    /// Compares with every client, in constant time each and without stopping at a match, so the time taken
+    /// tells nothing about which client (if any) matched.
+    /// </summary>
+    public InboundClient? FindByKey(ReadOnlySpan<byte> digest)
+    {
+        InboundClient? match = null;
+        foreach (var client in _clients)
+        {
+            var equal = CryptographicOperations.FixedTimeEquals(client.KeyDigest, digest);
+            match = equal ? client : match;
+        }
+
+        return match;
+    }
+
+    /// <summary>
+    /// The named client when its key has <paramref name="digest"/> (a Basic credential). An unknown name still costs
+    /// one constant-time comparison, so a wrong name and a wrong key take the same time.
+    /// </summary>
+    public InboundClient? FindByNameAndKey(string name, ReadOnlySpan<byte> digest)
+    {
+        var found = _byName.TryGetValue(name, out var client);
+        var equal = CryptographicOperations.FixedTimeEquals(found ? client!.KeyDigest : NoClientDigest, digest);
+        return found && equal ? client : null;
+    }
+
+    /// <summary>Names only, never keys or digests.</summary>
+    public override string ToString() =>
+        $"{_clients.Length} client(s) [{string.Join(", ", ClientNames)}], {PolicyMembers.Count} policy(ies) [{string.Join(", ", PolicyMembers.Keys)}]" +
+        (AllowAnonymous ? ", AllowAnonymous" : "");
+}
