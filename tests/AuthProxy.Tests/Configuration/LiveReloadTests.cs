@@ -162,6 +162,31 @@ public sealed class LiveReloadTests(ITestOutputHelper output)
         Assert.Equal("done", await response.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task InboundClientAddedByEdit_IsAcceptedWithinFiveSeconds()
+    {
+        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        await using var upstream = await FakeServer.StartAsync();
+        string WithClients(string clients) => Configs.Kms(iam.Url, upstream.Url).Replace("\"TokenProviders\"", $$"""
+            "InboundAuth": { "Clients": { {{clients}} } },
+            "TokenProviders"
+            """);
+        await using var proxy = await ProxyHost.StartAsync(WithClients("\"app-a\": { \"ApiKey\": \"key-a-1234567890\" }"), output);
+        using var client = proxy.CreateClient();
+        using var asB = new HttpRequestMessage(HttpMethod.Get, "/kms/x") { Headers = { { "X-API-Key", "key-b-1234567890" } } };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(asB)).StatusCode);
+
+        await File.WriteAllTextAsync(proxy.ConfigPath,
+            WithClients("\"app-a\": { \"ApiKey\": \"key-a-1234567890\" }, \"app-b\": { \"ApiKey\": \"key-b-1234567890\" }"));
+
+        Assert.True(await Eventually.TrueAsync(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/kms/x") { Headers = { { "X-API-Key", "key-b-1234567890" } } };
+            return (await client.SendAsync(request)).StatusCode == HttpStatusCode.OK;
+        }, Within));
+        Assert.DoesNotContain(upstream.Requests, r => r.Headers.ContainsKey("X-API-Key"));
+    }
+
     private static async Task<JsonElement> StatusAsync(HttpClient client)
     {
         using var doc = JsonDocument.Parse(await client.GetStringAsync("/_authproxy/status"));
