@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using AuthProxy.Sandbox.Hosting;
+using AuthProxy.Tests.Infrastructure;
+using AuthProxy.Tests.Sandbox;
+
+namespace AuthProxy.Tests.Security;
+
+/// <summary>
+/// CONTRACT §3.7: API keys, passwords, client keys and issued tokens never appear in logs (Trace included),
+/// exported traces and logs, problem bodies or status output — for every provider type, on success and failure paths.
+/// </summary>
+public sealed class NoSecretLeakTests(ITestOutputHelper output)
+{
+    private const string ClientKey = "inbound-client-key-SECRET-7f3a9c";
+    private const string CrToken = "compute-resource-token-SECRET-51d2";
+    private const string WrongPassword = "wrong-password-SECRET-88e1";
+
+    [Fact]
+    public async Task EveryProviderType_AtTraceLevel_LeaksNoSecretAnywhere()
+    {
+        using var cts = TestTimeouts.Cts();
+        await using var collector = await FakeServer.StartAsync();
+        await using var sandbox = await SandboxEmulators.StartAsync(SandboxEmulatorsOptions.Ephemeral(), cts.Token);
+        var crTokenFile = Path.Combine(Path.GetTempPath(), $"authproxy-crtoken-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(crTokenFile, CrToken + "\n", cts.Token);
+        var config = (await File.ReadAllTextAsync(ConfigFiles.Path("authproxy.json"), cts.Token))
+            .Replace($"http://127.0.0.1:{SandboxDefaults.IamPort}", sandbox.Iam.Url, StringComparison.Ordinal)
+            .Replace($"http://127.0.0.1:{SandboxDefaults.KeyProtectPort}", sandbox.KeyProtect.Url, StringComparison.Ordinal)
+            .Replace($"http://127.0.0.1:{SandboxDefaults.CloudPakPort}", sandbox.CloudPak.Url, StringComparison.Ordinal)
+            .Replace($"http://127.0.0.1:{SandboxDefaults.SklmPort}", sandbox.Sklm.Url, StringComparison.Ordinal)
+            .Replace("\"TokenProviders\": {", $$"""
+                "InboundAuth": { "Clients": { "app": { "ApiKey": "{{ClientKey}}" } } },
+                "TokenProviders": {
+                  "profile":   { "Type": "IamTrustedProfile", "ProfileName": "{{SandboxDefaults.TrustedProfileName}}", "CrTokenFile": "{{crTokenFile}}", "TokenUrl": "{{sandbox.Iam.Url}}" },
+                  "sklm-bad":  { "Type": "SklmLogin", "Url": "{{sandbox.Sklm.Url}}", "UserId": "sklmadmin", "Password": "{{WrongPassword}}" },
+                """, StringComparison.Ordinal)
+            .Replace("\"Routes\": {", $$"""
+                "Routes": {
+                  "kms-profile": { "ClusterId": "keyprotect", "Match": { "Path": "/kms-profile/{**rest}" },
+                    "Transforms": [ { "PathRemovePrefix": "/kms-profile" }, { "AuthToken": "profile" }, { "RequestHeader": "bluemix-instance", "Set": "{{SandboxDefaults.KeyProtectInstanceId}}" } ] },
+                  "sklm-bad": { "ClusterId": "sklm", "Match": { "Path": "/sklm-bad/{**rest}" },
+                    "Transforms": [ { "PathRemovePrefix": "/sklm-bad" }, { "AuthToken": "sklm-bad" } ] },
+                """, StringComparison.Ordinal);
+
+        var bodies = new StringBuilder();
+        var proxy = await ProxyHost.StartAsync(config, output, minimumLevel: LogLevel.Trace, extraArgs:
+            ["--OTEL_EXPORTER_OTLP_ENDPOINT", collector.Url, "--OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"]);
+        await using (proxy)
+        {
+            using var client = proxy.CreateClient();
+            client.DefaultRequestHeaders.Add("X-API-Key", ClientKey);
+            string[] paths =
+            [
+                "/kms/api/v2/keys", "/kms-profile/api/v2/keys", "/sklm/SKLM/rest/v1/ckms/keys", "/sklm-oidc/SKLM/rest/v1/ckms/keys",
+                "/watsonx/ml/v4/deployments?version=2024-05-01", "/watsonx-identity/ml/v4/deployments?version=2024-05-01",
+                "/watsonx-signin/ml/v4/deployments?version=2024-05-01", "/watsonx-zen/ml/v4/deployments?version=2024-05-01",
+            ];
+            foreach (var path in paths)
+            {
+                using var response = await client.GetAsync(path, cts.Token);
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cts.Token)}");
+            }
+
+            // Upstreams revoke every token: the 401-retry path runs for every route.
+            sandbox.Tokens.RevokeAll();
+            foreach (var path in paths.Where(p => !p.Contains("zen", StringComparison.Ordinal)))
+            {
+                using var response = await client.GetAsync(path, cts.Token);
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} after revocation: {(int)response.StatusCode}");
+            }
+
+            // Failure paths: refused credential (502), then backoff (503); wrong and Basic client keys (401).
+            for (var i = 0; i < 2; i++)
+            {
+                using var failed = await client.GetAsync("/sklm-bad/SKLM/rest/v1/ckms/keys", cts.Token);
+                Assert.Contains((int)failed.StatusCode, new[] { 502, 503 });
+                bodies.AppendLine(await failed.Content.ReadAsStringAsync(cts.Token));
+            }
+
+            using (var wrongKey = new HttpRequestMessage(HttpMethod.Get, "/kms/api/v2/keys"))
+            {
+                wrongKey.Headers.Add("X-API-Key", ClientKey + "x");
+                using var anonymous = proxy.CreateClient();
+                using var rejected = await anonymous.SendAsync(wrongKey, cts.Token);
+                Assert.Equal(HttpStatusCode.Unauthorized, rejected.StatusCode);
+                bodies.AppendLine(await rejected.Content.ReadAsStringAsync(cts.Token));
+                using var basic = new HttpRequestMessage(HttpMethod.Get, "/kms/api/v2/keys");
+                basic.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("app:" + ClientKey)));
+                using var accepted = await anonymous.SendAsync(basic, cts.Token);
+                Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+            }
+
+            bodies.AppendLine(await client.GetStringAsync("/_authproxy/status", cts.Token));
+        }
+
+        File.Delete(crTokenFile);
+        var issued = sandbox.Tokens.Snapshot().Select(t => t.Value).ToList();
+        Assert.True(issued.Count >= 14, $"expected tokens from every flow, got {issued.Count}");
+        string[] secrets =
+        [
+            SandboxDefaults.ApiKey, SandboxDefaults.CloudPakApiKey, SandboxDefaults.CloudPakPassword, ClientKey, CrToken, WrongPassword,
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{SandboxDefaults.CloudPakUsername}:{SandboxDefaults.CloudPakApiKey}")),
+            Convert.ToBase64String(Encoding.UTF8.GetBytes("app:" + ClientKey)),
+            .. issued,
+        ];
+        var logs = string.Join("\n", proxy.Logs);
+        var exported = string.Concat(collector.Requests.Select(r => Encoding.UTF8.GetString(r.Body)));
+        Assert.Contains("authproxy.token.fetch", exported);
+        Assert.True(proxy.Logs.Count > 100, "Trace logging produced too little to be a meaningful check");
+        foreach (var secret in secrets)
+        {
+            Assert.False(logs.Contains(secret, StringComparison.Ordinal), $"a secret ({secret[..4]}…) is in the logs");
+            Assert.False(exported.Contains(secret, StringComparison.Ordinal), $"a secret ({secret[..4]}…) is in exported telemetry");
+            Assert.False(bodies.ToString().Contains(secret, StringComparison.Ordinal), $"a secret ({secret[..4]}…) is in a problem body or the status");
+        }
+    }
+}
