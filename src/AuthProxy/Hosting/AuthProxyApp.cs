@@ -12,6 +12,18 @@ public static class AuthProxyApp
     public const string DefaultUrl = "http://127.0.0.1:8080";
 
     /// <summary>
+    /// Defaults that keep the per-request path quiet: ASP.NET Core and YARP log every request at Information,
+    /// which costs more than the proxying itself. Operators raise them through <c>Logging:LogLevel</c> as usual.
+    /// </summary>
+    private static readonly Dictionary<string, string?> DefaultSettings = new()
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:Yarp"] = "Warning",
+        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+    };
+
+    /// <summary>
     /// Builds the proxy from its command-line arguments. Throws <see cref="ConfigurationProblemsException"/>
     /// when the configuration is invalid.
     /// </summary>
@@ -27,6 +39,8 @@ public static class AuthProxyApp
         }
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
+        // Lowest precedence: the configuration file, environment and command line override these.
+        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = DefaultSettings });
         var validated = new ValidatedConfigurationSource(data);
         InsertBeforeEnvironment(builder.Configuration, validated);
 

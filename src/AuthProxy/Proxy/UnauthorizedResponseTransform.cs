@@ -25,10 +25,10 @@ internal sealed class UnauthorizedResponseTransform(AuthTokenRoute route) : Resp
             }
         }
 
-        var retry = context.HttpContext.Features.Get<UpstreamRetryFeature>();
-        if (retry is { CanRetry: true })
+        var features = context.HttpContext.Features;
+        if (features.Get<UpstreamRetryFeature>() == UpstreamRetryFeature.Armed)
         {
-            retry.RetryRequested = true;
+            features.Set(UpstreamRetryFeature.Requested);
             context.SuppressResponseBody = true;
         }
 

@@ -21,17 +21,16 @@ internal sealed partial class UpstreamRetryMiddleware(RequestDelegate next, Auth
             return;
         }
 
-        var retry = new UpstreamRetryFeature { CanRetry = true };
-        context.Features.Set(retry);
+        context.Features.Set(UpstreamRetryFeature.Armed);
         await next(context);
 
-        if (!retry.RetryRequested || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
+        var requested = context.Features.Get<UpstreamRetryFeature>() == UpstreamRetryFeature.Requested;
+        context.Features.Set<UpstreamRetryFeature>(null); // one retry at most: a second 401 goes to the client
+        if (!requested || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
         {
             return;
         }
 
-        retry.CanRetry = false;
-        retry.RetryRequested = false;
         metrics.Retried(route.Slot.Name);
         RetryingAfterUnauthorized(logger, proxy.Route.Config.RouteId, route.Slot.Name);
         context.Response.Clear();

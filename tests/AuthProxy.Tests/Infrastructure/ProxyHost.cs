@@ -55,6 +55,8 @@ public sealed class ProxyHost : IAsyncDisposable
         {
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(minimumLevel);
+            // Code rules added last win over the proxy's default Logging:LogLevel settings.
+            builder.Logging.AddFilter(category: null, minimumLevel).AddFilter("Microsoft", minimumLevel).AddFilter("Yarp", minimumLevel);
             builder.Logging.AddProvider(logs);
             if (time is not null)
             {
