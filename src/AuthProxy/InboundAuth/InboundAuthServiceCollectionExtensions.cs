@@ -27,7 +27,14 @@ internal static class InboundAuthServiceCollectionExtensions
             return problems.Count == 0 ? store : throw new ConfigurationProblemsException(problems);
         });
 
-        services.AddAuthentication(InboundAuthDefaults.AuthenticationScheme).AddInboundClients();
+        // No default authenticate scheme: the authentication middleware would then run the handler on every request.
+        // The policies name the scheme, so only routes that require a client authenticate, and a proxy with no
+        // clients does no authentication work at all.
+        services.AddAuthentication(options =>
+        {
+            options.DefaultChallengeScheme = InboundAuthDefaults.AuthenticationScheme;
+            options.DefaultForbidScheme = InboundAuthDefaults.AuthenticationScheme;
+        }).AddInboundClients();
         services.AddAuthorization();
         services.Replace(ServiceDescriptor.Singleton<IAuthorizationPolicyProvider, InboundAuthorizationPolicyProvider>());
         return services;
