@@ -302,9 +302,9 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
     /// <summary>Fake IAM, fake upstream and the proxy configured with the three test clients.</summary>
     private sealed class Gateway : IAsyncDisposable
     {
-        private readonly TempFolder _folder;
+        private readonly TempDirectory _folder;
 
-        private Gateway(TempFolder folder, FakeServer iam, FakeServer upstream, ProxyHost proxy)
+        private Gateway(TempDirectory folder, FakeServer iam, FakeServer upstream, ProxyHost proxy)
         {
             _folder = folder;
             Iam = iam;
@@ -320,7 +320,7 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
 
         public static async Task<Gateway> StartAsync(ITestOutputHelper output)
         {
-            var folder = new TempFolder();
+            var folder = new TempDirectory();
             var keyFile = folder.Write("batch-key", InboundConfigs.BatchKey + "\n");
             var iam = await FakeServer.StartAsync(FakeIam.Tokens());
             var upstream = await FakeServer.StartAsync((c, _) => c.Response.WriteAsync("ok"));

@@ -1,3 +1,4 @@
+using AuthProxy.Tests.Infrastructure;
 using System.Text.Json;
 using AuthProxy.InboundAuth;
 using Microsoft.AspNetCore.Authentication;
@@ -8,7 +9,7 @@ namespace AuthProxy.Tests.InboundAuth;
 /// <summary>The scheme and policies through ASP.NET Core's own services, on <see cref="DefaultHttpContext"/>.</summary>
 public sealed class InboundAuthHandlerTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new();
     private readonly ServiceProvider _services;
 
     public InboundAuthHandlerTests()

@@ -1,3 +1,4 @@
+using AuthProxy.Tests.Infrastructure;
 using AuthProxy.Configuration;
 
 namespace AuthProxy.Tests.InboundAuth;
@@ -5,7 +6,7 @@ namespace AuthProxy.Tests.InboundAuth;
 /// <summary>The InboundAuth rules, through the shared validator used at start-up, on reload and by <c>validate</c>.</summary>
 public sealed class InboundAuthValidatorTests(ITestOutputHelper testOutput) : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new();
 
     public void Dispose() => _folder.Dispose();
 

@@ -1,3 +1,4 @@
+using AuthProxy.Tests.Infrastructure;
 using System.Text;
 using AuthProxy.Configuration;
 using AuthProxy.InboundAuth;
@@ -6,7 +7,7 @@ namespace AuthProxy.Tests.InboundAuth;
 
 public sealed class InboundCredentialCheckTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new();
     private readonly InboundClientSet _clients;
 
     public InboundCredentialCheckTests()

@@ -12,7 +12,7 @@ namespace AuthProxy.Tests.InboundAuth;
 /// </summary>
 public sealed class InboundStartupTests : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new();
 
     public void Dispose() => _folder.Dispose();
 

@@ -49,22 +49,7 @@ internal sealed class Cp4dAuthorizeSource : ITokenSource
             body = new CloudPakCredentials { Username = _username, ApiKey = secret };
         }
 
-        var request = new HttpRequestMessage(HttpMethod.Post, _authorizeUrl)
-        {
-            Content = TokenEndpointClient.JsonContent(body, TokenJsonContext.Default.CloudPakCredentials),
-        };
-        var (reply, failure) = await _client.SendAsync(request, TokenJsonContext.Default.CloudPakTokenReply, [secret], cancellationToken);
-        if (failure is not null)
-        {
-            return failure;
-        }
-
-        if (string.IsNullOrEmpty(reply!.Token))
-        {
-            return TokenEndpointClient.MissingField("token");
-        }
-
-        return TokenLifetime.Create("Bearer " + reply.Token, reply.Token, null, null, _options, _time.GetUtcNow());
+        return await CloudPakSignin.PostCredentialsAsync(_client, _authorizeUrl, body, secret, _options, _time, cancellationToken);
     }
 
     public void Dispose() => _client.Dispose();

@@ -30,23 +30,8 @@ internal sealed class Cp4dSigninSource : ITokenSource
             return TokenResult.Fail(TokenFailureKind.Failed, error);
         }
 
-        var request = new HttpRequestMessage(HttpMethod.Post, _signinUrl)
-        {
-            Content = TokenEndpointClient.JsonContent(new CloudPakCredentials { Username = _username, Password = password },
-                TokenJsonContext.Default.CloudPakCredentials),
-        };
-        var (reply, failure) = await _client.SendAsync(request, TokenJsonContext.Default.CloudPakTokenReply, [password], cancellationToken);
-        if (failure is not null)
-        {
-            return failure;
-        }
-
-        if (string.IsNullOrEmpty(reply!.Token))
-        {
-            return TokenEndpointClient.MissingField("token");
-        }
-
-        return TokenLifetime.Create("Bearer " + reply.Token, reply.Token, null, null, _options, _time.GetUtcNow());
+        return await CloudPakSignin.PostCredentialsAsync(_client, _signinUrl, new CloudPakCredentials { Username = _username, Password = password },
+            password, _options, _time, cancellationToken);
     }
 
     public void Dispose() => _client.Dispose();

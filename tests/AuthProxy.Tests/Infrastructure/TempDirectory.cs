@@ -1,7 +1,7 @@
-namespace AuthProxy.Tests.Tokens;
+namespace AuthProxy.Tests.Infrastructure;
 
-/// <summary>A temp folder for secret files, deleted afterwards.</summary>
-internal sealed class TempDirectory : IDisposable
+/// <summary>A temp folder for secret, key and configuration files, deleted afterwards.</summary>
+public sealed class TempDirectory : IDisposable
 {
     public TempDirectory()
     {
