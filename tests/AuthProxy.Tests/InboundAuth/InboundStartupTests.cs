@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AuthProxy.Configuration;
 using AuthProxy.Hosting;
 using AuthProxy.InboundAuth;
@@ -43,37 +42,15 @@ public sealed class InboundStartupTests : IDisposable
     public async Task Process_NonLoopbackAspNetCoreUrlsWithoutClients_ExitsWithCode1AndSaysHowToFixIt()
     {
         var config = _folder.Write("authproxy.json", InboundConfigs.Minimal());
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AuthProxy.dll"));
-        start.ArgumentList.Add("--config");
-        start.ArgumentList.Add(config);
+
         // A documentation address (TEST-NET-1) that is on no interface here: even if the check were missing,
         // nothing could be bound, and the test would fail on the message instead.
-        start.Environment["ASPNETCORE_URLS"] = "http://192.0.2.1:0";
-        start.Environment.Remove("AUTHPROXY_CONFIG");
+        await using var process = ProxyProcess.Start(ProxyProcess.DotnetHost,
+            [Path.Combine(AppContext.BaseDirectory, "AuthProxy.dll"), "--config", config],
+            new Dictionary<string, string?> { ["ASPNETCORE_URLS"] = "http://192.0.2.1:0" });
+        await process.WaitForExitAsync(TestTimeouts.Default);
 
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(TestTimeouts.Default);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        var error = await stderr.WaitAsync(TestTimeouts.Default);
-        await stdout.WaitAsync(TestTimeouts.Default);
+        var error = process.StandardError;
         Assert.Equal(1, process.ExitCode);
         Assert.Contains("is invalid:", error);
         Assert.Contains("  InboundAuth:Clients: no inbound clients are configured", error);
