@@ -1,3 +1,4 @@
+using AuthProxy.Tests.Infrastructure;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -45,7 +46,7 @@ public sealed class SchemaTests : IDisposable
     }
     """;
 
-    private readonly TempFolder _folder = new();
+    private readonly TempDirectory _folder = new();
 
     public static TheoryData<string> ShippedFiles => [.. ShippedConfigs.All()];
 
