@@ -40,6 +40,64 @@ public sealed class AccessToken
     internal TokenResult Result { get; }
 
     /// <summary>
+    /// Where the token is in its life, flipped by timers at <see cref="RefreshAt"/> and <see cref="UsableUntil"/>
+    /// once the token is cached, so the per-request path reads a field instead of the clock.
+    /// </summary>
+    internal TokenPhase Phase => (TokenPhase)Volatile.Read(ref _phase);
+
+    private int _phase;
+    private ITimer? _refreshTimer;
+    private ITimer? _expiryTimer;
+
+    /// <summary>Starts the timers that move <see cref="Phase"/> on. Called once, when the token enters the cache.</summary>
+    internal void StartTimers(TimeProvider time, DateTimeOffset now)
+    {
+        // Timers must not capture the fetching request's execution context (activity, logging scopes).
+        using var _ = ExecutionContext.SuppressFlow();
+        _refreshTimer = Schedule(time, now, RefreshAt, TokenPhase.RefreshDue);
+        _expiryTimer = Schedule(time, now, UsableUntil, TokenPhase.Unusable);
+    }
+
+    /// <summary>Marks the token unusable and releases its timers (it was replaced or rejected).</summary>
+    internal void Retire()
+    {
+        Advance(TokenPhase.Unusable);
+        _refreshTimer?.Dispose();
+        _expiryTimer?.Dispose();
+    }
+
+    private ITimer? Schedule(TimeProvider time, DateTimeOffset now, DateTimeOffset at, TokenPhase phase)
+    {
+        if (at == DateTimeOffset.MaxValue)
+        {
+            return null;
+        }
+
+        if (at <= now)
+        {
+            Advance(phase);
+            return null;
+        }
+
+        return time.CreateTimer(static state => ((PhaseChange)state!).Apply(), new PhaseChange(this, phase), at - now, Timeout.InfiniteTimeSpan);
+    }
+
+    private void Advance(TokenPhase phase)
+    {
+        // Phases only move forward: a late refresh timer must not revive an unusable token.
+        int current;
+        while ((current = Volatile.Read(ref _phase)) < (int)phase &&
+               Interlocked.CompareExchange(ref _phase, (int)phase, current) != current)
+        {
+        }
+    }
+
+    private sealed record PhaseChange(AccessToken Token, TokenPhase Phase)
+    {
+        public void Apply() => Token.Advance(Phase);
+    }
+
+    /// <summary>
     /// Creates a token whose renewal instants follow CONTRACT §3.3: renew after <paramref name="refreshAfter"/>
     /// of the lifetime; never send within min(<paramref name="expiryWindow"/>, 10% of the lifetime) of expiry.
     /// </summary>
@@ -67,6 +125,13 @@ public sealed class AccessToken
         var window = TimeSpan.FromTicks(Math.Min(expiryWindow.Ticks, lifetime.Ticks / 10));
         var usableUntil = expiresAt - window;
         var refreshAt = issuedAt + TimeSpan.FromTicks((long)(lifetime.Ticks * refreshAfter));
+
+        // A token already past RefreshAfter on arrival (an IdP that hands out a cached token) would be renewed at once,
+        // and every renewal could return it again: then measure the fraction from when we obtained it instead.
+        if (refreshAt <= obtainedAt)
+        {
+            refreshAt = obtainedAt + TimeSpan.FromTicks((long)((expiresAt - obtainedAt).Ticks * refreshAfter));
+        }
         return new AccessToken(headerValue, obtainedAt, issuedAt, expiresAt, refreshAt, usableUntil);
     }
 

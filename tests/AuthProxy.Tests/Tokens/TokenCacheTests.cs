@@ -89,6 +89,29 @@ public sealed class TokenCacheTests : IDisposable
     }
 
     [Fact]
+    public void RefreshAt_AlreadyPassedOnArrival_IsMeasuredFromWhenTheTokenWasObtained()
+    {
+        // An IdP that hands out a cached token: issued 50 min ago, 10 min left. Renewing "at once" would loop.
+        var now = _time.GetUtcNow();
+        var token = AccessToken.Create("Bearer t", now, now.AddMinutes(-50), now.AddMinutes(10), 0.8, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(now.AddMinutes(8), token.RefreshAt);
+    }
+
+    [Fact]
+    public async Task CachedToken_PhaseFollowsTimers_NotAClockReadPerRequest()
+    {
+        var token = await FillAsync("t");
+        Assert.Equal(TokenPhase.Fresh, token.Phase);
+
+        _time.Advance(TimeSpan.FromSeconds(80));
+        Assert.Equal(TokenPhase.RefreshDue, token.Phase);
+
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(TokenPhase.Unusable, token.Phase);
+    }
+
+    [Fact]
     public async Task GetAsync_HundredConcurrentMisses_CauseOneFetch()
     {
         var callers = Enumerable.Range(0, 100).Select(_ => Task.Run(() => _cache.GetAsync(CancellationToken.None).AsTask())).ToArray();
