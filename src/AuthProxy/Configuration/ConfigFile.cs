@@ -43,20 +43,23 @@ internal static class ConfigFile
         byte[] bytes;
         try
         {
-            var info = new FileInfo(path);
-            if (!info.Exists)
+            if (!File.Exists(path))
             {
                 problem = new ConfigProblem("(file)", $"configuration file '{path}' does not exist");
                 return false;
             }
 
-            if (info.Length > MaxBytes)
+            // Measure the opened stream, not FileInfo: for a symlink (every Kubernetes ConfigMap mount) FileInfo
+            // reports the link's own size.
+            using var stream = File.OpenRead(path);
+            if (stream.Length > MaxBytes)
             {
                 problem = new ConfigProblem("(file)", $"configuration file '{path}' is larger than {MaxBytes / (1024 * 1024)} MiB");
                 return false;
             }
 
-            bytes = File.ReadAllBytes(path);
+            bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

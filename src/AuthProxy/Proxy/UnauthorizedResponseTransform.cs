@@ -13,6 +13,11 @@ internal sealed class UnauthorizedResponseTransform(AuthTokenRoute route) : Resp
     {
         if (context.ProxyResponse?.StatusCode != System.Net.HttpStatusCode.Unauthorized)
         {
+            if (context.ProxyResponse is not null)
+            {
+                route.Slot.Cache?.MarkCurrentAccepted();
+            }
+
             return default;
         }
 

@@ -15,7 +15,30 @@ internal sealed partial class UpstreamRetryMiddleware(RequestDelegate next, Auth
     public async Task InvokeAsync(HttpContext context)
     {
         var proxy = context.GetReverseProxyFeature();
-        if (!routes.TryGet(proxy.Route.Config, out var route) || route.RetryBodyLimit <= 0 || !await TryMakeReplayableAsync(context, route.RetryBodyLimit))
+        if (!routes.TryGet(proxy.Route.Config, out var route) || route.RetryBodyLimit <= 0)
+        {
+            await next(context);
+            return;
+        }
+
+        bool replayable;
+        try
+        {
+            replayable = await TryMakeReplayableAsync(context, route.RetryBodyLimit);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+            // A broken or abandoned request body: answer as YARP does for a client-side body error.
+            BodyReadFailed(logger, proxy.Route.Config.RouteId, ex.GetType().Name);
+            if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                context.Response.StatusCode = ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
+            }
+
+            return;
+        }
+
+        if (!replayable)
         {
             await next(context);
             return;
@@ -78,6 +101,9 @@ internal sealed partial class UpstreamRetryMiddleware(RequestDelegate next, Auth
         request.Body = new MemoryStream(buffer, 0, count, writable: false);
         return true;
     }
+
+    [LoggerMessage(2001, LogLevel.Debug, "Route '{RouteId}': the request body could not be read ({ExceptionType}); not forwarded.")]
+    private static partial void BodyReadFailed(ILogger logger, string routeId, string exceptionType);
 
     [LoggerMessage(2000, LogLevel.Debug, "Route '{RouteId}': upstream answered 401; retrying once with a new credential from provider '{Provider}'.")]
     private static partial void RetryingAfterUnauthorized(ILogger logger, string routeId, string provider);

@@ -92,8 +92,9 @@ internal sealed class TokenCache : IDisposable
 
     /// <summary>
     /// Drops the cached token if it is the one an upstream just rejected with 401 (matched by the header value
-    /// that was sent). At most one such drop per second per provider: an upstream that rejects every token
-    /// (a wrong instance id, missing permissions) must not turn each request into a token request.
+    /// that was sent). A token that upstreams had accepted (it was revoked) is dropped at once; one never accepted
+    /// at most once a second per provider, so an upstream that rejects every token (a wrong instance id, missing
+    /// permissions) cannot turn each request into a token request.
     /// </summary>
     public void InvalidateRejected(string sentHeaderValue)
     {
@@ -105,13 +106,17 @@ internal sealed class TokenCache : IDisposable
 
         var now = _time.GetUtcNow().UtcTicks;
         var last = Volatile.Read(ref _lastRejectionDropTicks);
-        if (now - last < TimeSpan.TicksPerSecond || Interlocked.CompareExchange(ref _lastRejectionDropTicks, now, last) != last)
+        if (!token.Accepted && now - last < TimeSpan.TicksPerSecond)
         {
             return;
         }
 
+        Volatile.Write(ref _lastRejectionDropTicks, now);
         Invalidate(token, "the upstream rejected it with 401");
     }
+
+    /// <summary>Notes that an upstream accepted the current token (a non-401 answer on an AuthToken route).</summary>
+    public void MarkCurrentAccepted() => Volatile.Read(ref _current)?.MarkAccepted();
 
     /// <summary>Forces a fetch now (joining one in flight), ignoring any backoff. Used by tests and operators.</summary>
     public Task<TokenResult> RefreshAsync()

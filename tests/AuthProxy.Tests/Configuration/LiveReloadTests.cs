@@ -131,6 +131,27 @@ public sealed class LiveReloadTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task OversizedFileBehindASymlink_IsRejected()
+    {
+        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        await using var upstream = await FakeServer.StartAsync();
+        using var folder = new TempDirectory();
+        var good = Configs.Kms(iam.Url, upstream.Url);
+        var real = folder.Write("v1.json", good);
+        var link = Path.Combine(folder.Path, "authproxy.json");
+        File.CreateSymbolicLink(link, real);
+        await using var proxy = await ProxyHost.StartAsync("{}", output, extraArgs: ["--config", link]);
+        using var client = proxy.CreateClient();
+
+        // Valid JSON, but over the 4 MiB limit: padded with a huge ignored value.
+        await File.WriteAllTextAsync(real, good.Replace("\"TokenProviders\"", $"\"Padding\": \"{new string('x', 5 * 1024 * 1024)}\", \"TokenProviders\""));
+
+        Assert.True(await Eventually.TrueAsync(async () =>
+            (await StatusAsync(client)).GetProperty("config").GetProperty("lastReloadError").GetString()?.Contains("larger than 4 MiB", StringComparison.Ordinal) == true, Within));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/kms/a")).StatusCode);
+    }
+
+    [Fact]
     public async Task InFlightRequest_CompletesAcrossAReload()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -95,6 +95,55 @@ public sealed class UpstreamRetryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task RevocationsInQuickSuccession_EachAcceptedTokenIsDroppedAtOnce()
+    {
+        await using var env = await StartAsync();
+        await env.Client.GetAsync("/kms/api/v2/keys");
+        _revoked["Bearer tok-1"] = true;
+        Assert.Equal(HttpStatusCode.OK, (await env.Client.GetAsync("/kms/api/v2/keys")).StatusCode); // tok-2, accepted
+
+        _revoked["Bearer tok-2"] = true; // well within a second of the previous drop
+        using var response = await env.Client.GetAsync("/kms/api/v2/keys");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Bearer tok-3", response.Headers.GetValues("x-seen-authorization").Single());
+    }
+
+    [Fact]
+    public async Task UpstreamRejectingEveryToken_CausesAtMostOneTokenFetchPerSecond()
+    {
+        await using var env = await StartAsync(alwaysUnauthorized: true);
+
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await env.Client.GetAsync("/kms/api/v2/keys")).StatusCode);
+        }
+
+        // First token, plus one replacement per elapsed second at most (the loop takes well under a few seconds).
+        Assert.InRange(env.Iam.RequestCount, 2, 5);
+    }
+
+    [Fact]
+    public async Task MalformedChunkedBody_Gets400_NotAServerError()
+    {
+        await using var env = await StartAsync();
+        var uri = new Uri(env.Proxy.Url);
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(uri.Host, uri.Port);
+        await using var stream = tcp.GetStream();
+        var request = "POST /kms/api/v2/keys HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFF\r\nabc\r\n"u8.ToArray();
+        await stream.WriteAsync(request);
+
+        var buffer = new byte[4096];
+        var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TestTimeouts.Default);
+        var status = Encoding.ASCII.GetString(buffer, 0, read).Split("\r\n")[0];
+
+        Assert.StartsWith("HTTP/1.1 400", status);
+        Assert.Equal(0, env.Upstream.Requests.Count(r => r.Method == "POST"));
+        Assert.DoesNotContain(env.Proxy.Logs, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task SecondUnauthorized_ReachesTheClientWithItsBody()
     {
         await using var env = await StartAsync(alwaysUnauthorized: true);
