@@ -11,7 +11,7 @@ namespace AuthProxy.Benchmarks;
 /// The proxy request already carries the client's headers, as after YARP's header copy.
 /// </summary>
 [MemoryDiagnoser]
-[ShortRunJob]
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 9)]
 public class AuthTokenTransformBenchmarks
 {
     private TokenCache _cache = null!;

@@ -3,9 +3,12 @@ using BenchmarkDotNet.Attributes;
 
 namespace AuthProxy.Benchmarks;
 
-/// <summary><see cref="TokenCache.GetAsync"/> when the token is cached: the path every proxied request takes.</summary>
+/// <summary>
+/// <see cref="TokenCache.GetAsync"/> when the token is cached: the path every proxied request takes.
+/// A short job (9 iterations) keeps the whole suite to a few minutes; the machine this runs on is shared.
+/// </summary>
 [MemoryDiagnoser]
-[ShortRunJob]
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 9)]
 public class TokenCacheBenchmarks
 {
     private TokenCache _cache = null!;

@@ -67,23 +67,44 @@ def _loadavg():
         return float(f.read().split()[0])
 
 
+def jit_seconds(pids):
+    """CPU time of .NET's tiered-compilation worker threads (None when the processes have none, e.g. nginx)."""
+    total, found = 0, False
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                    if not f.read().startswith(".NET Tiered"):
+                        continue
+                fields = _stat_fields(f"{pid}/task/{tid}")
+                total += int(fields[11]) + int(fields[12])
+                found = True
+            except (OSError, ValueError, IndexError):
+                pass
+    return total / CLK_TCK if found else None
+
+
 def cpu_jiffies():
-    """Per-CPU (busy, total) jiffies from /proc/stat."""
+    """Per-CPU (busy, total, irq+softirq, steal) jiffies from /proc/stat."""
     result = {}
     with open("/proc/stat") as f:
         for line in f:
             m = re.match(r"cpu(\d+)\s+(.*)", line)
             if m:
-                v = [int(x) for x in m.group(2).split()]
-                idle = v[3] + (v[4] if len(v) > 4 else 0)
-                result[m.group(1)] = (sum(v[:8]) - idle, sum(v[:8]))
+                v = [int(x) for x in m.group(2).split()] + [0] * 8
+                idle = v[3] + v[4]
+                result[m.group(1)] = (sum(v[:8]) - idle, sum(v[:8]), v[5] + v[6], v[7])
     return result
 
 
 def busy_percent(before, after):
     out = {}
-    for cpu, (b1, t1) in after.items():
-        b0, t0 = before.get(cpu, (0, 0))
+    for cpu, (b1, t1, _, _) in after.items():
+        b0, t0 = before.get(cpu, (0, 0, 0, 0))[:2]
         out[cpu] = round(100.0 * (b1 - b0) / (t1 - t0), 1) if t1 > t0 else None
     return out
 
@@ -162,9 +183,12 @@ def measure(url, conns, duration, pids, upstream_pids, all_pids, sut_cpu):
     n = result["requests"] or 0
     if ours0 is not None and sut_cpu in j1:
         # Share of the SUT CPU used by processes that are not ours (other work on the machine).
-        busy = (j1[sut_cpu][0] - j0[sut_cpu][0]) / CLK_TCK
-        total = (j1[sut_cpu][1] - j0[sut_cpu][1]) / CLK_TCK
-        result["foreign_sut_cpu_percent"] = round(max(0.0, busy - (ours1 - ours0)) * 100 / total, 1) if total else None
+        # Interrupt and softirq time (mostly the loopback network stack) is not charged to any process.
+        busy, total, irq, steal = ((j1[sut_cpu][i] - j0[sut_cpu][i]) / CLK_TCK for i in range(4))
+        if total:
+            result["foreign_sut_cpu_percent"] = round(max(0.0, busy - irq - steal - (ours1 - ours0)) * 100 / total, 1)
+            result["irq_sut_cpu_percent"] = round(irq * 100 / total, 1)
+            result["steal_sut_cpu_percent"] = round(steal * 100 / total, 1)
     result["loadavg_before"] = load0
     result["conns"] = conns
     result["duration_s"] = duration
@@ -203,29 +227,43 @@ def cmd_run(args):
 
 
 def cmd_warmup(args):
-    """Short bursts until req/s stops rising by more than the threshold, at most --max bursts."""
-    history = []
+    """Short bursts until req/s stops rising by more than --threshold, at most --max bursts. For a .NET
+    target (--pids given) each burst is followed by a quiet spell so the tiered JIT can catch up, and the
+    warm-up also waits until the JIT is (nearly) idle: under load on one CPU, .NET keeps hot methods at
+    tier 0 for many seconds, and req/s can stay flat before it jumps."""
+    history, jit = [], []
     converged = False
     for i in range(args.max):
+        jit_before = jit_seconds(args.pids) if args.pids else None
         result, _ = wrk(args.url, args.conns, args.burst, latency=False)
         history.append(result["rps"])
-        if i + 1 >= max(2, args.min) and history[-1] < history[-2] * (1 + args.threshold):
+        if args.pids:
+            _quiesce(args.pids, below=3.0, window=0.5, cap=20)
+        jit_after = jit_seconds(args.pids) if args.pids else None
+        jit_ms = None if jit_before is None or jit_after is None else round((jit_after - jit_before) * 1000)
+        jit.append(jit_ms)
+        jit_settled = jit_ms is None or (jit_after > 0 and jit_ms <= args.jit_ms)
+        if i + 1 >= max(2, args.min) and history[-1] < history[-2] * (1 + args.threshold) and jit_settled:
             converged = True
             break
     print(json.dumps({"target": args.target, "phase": "warmup", "conns": args.conns, "bursts": history,
-                      "converged": converged}), flush=True)
+                      "jit_ms": jit, "converged": converged}), flush=True)
+
+
+def _quiesce(pids, below, window, cap):
+    started = time.time()
+    while time.time() - started < cap:
+        before = cpu_seconds(pids)
+        time.sleep(window)
+        if (cpu_seconds(pids) - before) * 100 / window < below:
+            break
+    return round(time.time() - started, 1)
 
 
 def cmd_quiesce(args):
     """Waits until the given processes use less than --below % CPU over a --window (e.g. .NET's background
     tier-1 JIT after a load), at most --cap seconds. Prints the seconds waited."""
-    started = time.time()
-    while time.time() - started < args.cap:
-        before = cpu_seconds(args.pids)
-        time.sleep(args.window)
-        if (cpu_seconds(args.pids) - before) * 100 / args.window < args.below:
-            break
-    print(round(time.time() - started, 1))
+    print(_quiesce(args.pids, args.below, args.window, args.cap))
 
 
 def cmd_brief(args):
@@ -233,12 +271,15 @@ def cmd_brief(args):
     r = json.load(sys.stdin)
     phase = r.get("phase")
     if phase == "warmup":
-        print(", ".join(f"{x:.0f}" for x in r["bursts"]) + ("" if r["converged"] else " (cap)"))
+        jit = "" if not any(r.get("jit_ms") or []) else f"; JIT ms per burst: {r['jit_ms']}"
+        print(", ".join(f"{x:.0f}" for x in r["bursts"]) + ("" if r["converged"] else " (cap)") + jit)
     elif phase == "coldstart":
-        print(f"first 200 after {r['first_200_s']} s, plateau {r['plateau_rps']} req/s, 90% after {r['t90_s']} s")
+        print(f"first 200 after {r['first_200_s']} s, plateau {r['plateau_rps']} req/s ({r['plateau_source']}), "
+              f"90% after {r['t90_s'] if r['reached'] else 'more than ' + str(r['cap_s'])} s, {len(r['windows'])} windows")
     else:
         print(f"{r['rps']:.0f} req/s, p99 {r['p99_ms']} ms, proxy CPU {r['proxy_cpu_us_per_req']} us/req, "
-              f"other load on SUT CPU {r.get('foreign_sut_cpu_percent')}%, errors {r['non2xx'] + r['socket_errors']}")
+              f"SUT CPU: irq {r.get('irq_sut_cpu_percent')}%, other processes {r.get('foreign_sut_cpu_percent')}%, "
+              f"errors {r['non2xx'] + r['socket_errors']}")
 
 
 def _get_status(url):
@@ -250,8 +291,19 @@ def _get_status(url):
         return None
 
 
+def _first_sustained(windows, level):
+    """The first window at or above level with at least 2 of it and the next 2 windows at or above it."""
+    for i, w in enumerate(windows):
+        group = windows[i:i + 3]
+        if w["rps"] >= level and len(group) == 3 and sum(x["rps"] >= level for x in group) >= 2:
+            return w
+    return None
+
+
 def cmd_coldstart(args):
-    """Seconds from process start until 1-s windows reach 90% of the plateau."""
+    """Seconds from process start until req/s in 1-s windows reaches 90% of the plateau. The plateau is
+    --plateau (the warm req/s measured earlier in the same run) or else the median of the last 10 windows
+    before the cap."""
     t0 = args.t0
     ready = None
     while time.time() - t0 < args.cap:
@@ -265,22 +317,29 @@ def cmd_coldstart(args):
             result, _ = wrk(args.url, args.conns, 1, latency=False)
             windows.append({"t_end": round(time.time() - t0, 2), "rps": result["rps"],
                             "non2xx": result["non2xx"], "errors": result["socket_errors"]})
-            n = len(windows)
-            if n >= args.min_windows:
-                last = statistics.median(w["rps"] for w in windows[-5:])
-                prev = statistics.median(w["rps"] for w in windows[-10:-5])
-                if last <= prev * 1.02:
+            if args.plateau and _first_sustained(windows, 0.9 * args.plateau):
+                hit = _first_sustained(windows, 0.9 * args.plateau)
+                if windows.index(hit) + 3 <= len(windows):
                     break
-    plateau = statistics.median(w["rps"] for w in windows[-5:]) if len(windows) >= 5 else None
-    t90 = None
-    if plateau:
-        for w in windows:
-            if w["rps"] >= 0.9 * plateau:
-                t90 = w["t_end"]
-                break
-    capped = bool(windows) and windows[-1]["t_end"] >= args.cap - 1.5
+    plateau, source = args.plateau, "warm req/s measured in this run"
+    if not plateau:
+        plateau = statistics.median(w["rps"] for w in windows[-10:]) if windows else None
+        source = "median of the last 10 windows"
+    hit = _first_sustained(windows, 0.9 * plateau) if plateau else None
     print(json.dumps({"target": args.target, "phase": "coldstart", "first_200_s": None if ready is None else round(ready, 2),
-                      "plateau_rps": plateau, "t90_s": t90, "capped": capped, "windows": windows}), flush=True)
+                      "plateau_rps": plateau, "plateau_source": source, "t90_s": hit["t_end"] if hit else None,
+                      "reached": hit is not None, "cap_s": args.cap, "windows": windows}), flush=True)
+
+
+def cmd_median(args):
+    """Median req/s of the measured runs of one target at one connection count (for the cold-start plateau)."""
+    values = []
+    with open(args.raw) as f:
+        for line in f:
+            obj = json.loads(line) if line.strip() else {}
+            if obj.get("phase") == "measure" and obj.get("target") == args.target and obj.get("conns") == args.conns:
+                values.append(obj["rps"])
+    print(statistics.median(values) if values else "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -334,6 +393,8 @@ def cmd_report(args):
                 "cpu1_busy_median": _med([r["cpu_busy_percent"].get(meta["load_cpu"]) for r in rs]),
                 "foreign_sut_cpu_percent_median": _med([r.get("foreign_sut_cpu_percent") for r in rs]),
                 "foreign_sut_cpu_percent_max": max((r.get("foreign_sut_cpu_percent") or 0 for r in rs), default=None),
+                "irq_sut_cpu_percent_median": _med([r.get("irq_sut_cpu_percent") for r in rs]),
+                "steal_sut_cpu_percent_median": _med([r.get("steal_sut_cpu_percent") for r in rs]),
                 "non2xx": sum(r["non2xx"] for r in rs), "socket_errors": sum(r["socket_errors"] for r in rs),
             }
 
@@ -368,14 +429,15 @@ def cmd_report(args):
     lines.append(f"Placement: {meta['placement']}")
     lines.append("")
     lines.append("| target | conns | req/s (median) | req/s min–max | p50 ms | p99 ms | proxy CPU µs/req | upstream CPU µs/req "
-                 f"| CPU{meta['sut_cpu']} busy % | CPU{meta['load_cpu']} busy % | other load on CPU{meta['sut_cpu']} % (max) | errors |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+                 f"| CPU{meta['sut_cpu']} busy % | CPU{meta['load_cpu']} busy % | CPU{meta['sut_cpu']} irq+softirq % "
+                 f"| other processes on CPU{meta['sut_cpu']} % (max) | errors |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for key, s in summary.items():
         errors = s["non2xx"] + s["socket_errors"]
         lines.append(f"| {NAMES[s['target']]} | {s['conns']} | {_fmt(s['rps_median'])} | {_fmt(s['rps_min'])}–{_fmt(s['rps_max'])} "
                      f"| {_fmt(s['p50_ms_median'], 2)} | {_fmt(s['p99_ms_median'], 2)} | {_fmt(s['proxy_cpu_us_per_req_median'], 1)} "
                      f"| {_fmt(s['upstream_cpu_us_per_req_median'], 1)} | {_fmt(s['cpu0_busy_median'])} | {_fmt(s['cpu1_busy_median'])} "
-                     f"| {_fmt(s['foreign_sut_cpu_percent_median'])} ({_fmt(s['foreign_sut_cpu_percent_max'])}) | {errors} |")
+                     f"| {_fmt(s['irq_sut_cpu_percent_median'])} | {_fmt(s['foreign_sut_cpu_percent_median'])} ({_fmt(s['foreign_sut_cpu_percent_max'])}) | {errors} |")
     lines.append("")
     lines.append("| ratio | conns | req/s | req/s per round (min–max) | p99 | proxy CPU µs/req |")
     lines.append("|---|---:|---:|---:|---:|---:|")
@@ -386,14 +448,16 @@ def cmd_report(args):
                      f"| {_fmt(r['p99'], 2)} | {_fmt(r['cpu_per_req'], 2)} |")
     if cold:
         lines.append("")
-        lines.append(f"Cold start (1-s wrk windows at {meta['cold_conns']} connections from process start; cap {meta['cold_cap']} s):")
+        lines.append(f"Cold start (fresh process; 1-s wrk windows at {meta['cold_conns']} connections; 90% = first window at "
+                     f"≥ 90% of the plateau with 2 of it and the next 2 windows there; cap {meta['cold_cap']} s):")
         lines.append("")
-        lines.append("| target | first 200 after (s) | plateau req/s | 90% of plateau after (s) | windows |")
-        lines.append("|---|---:|---:|---:|---:|")
+        lines.append("| target | first 200 after (s) | plateau req/s (source) | 90% of plateau after (s) | req/s in 1-s windows |")
+        lines.append("|---|---:|---:|---:|---|")
         for c in cold:
-            note = " (cap reached)" if c.get("capped") else ""
-            lines.append(f"| {NAMES[c['target']]} | {_fmt(c['first_200_s'], 2)} | {_fmt(c['plateau_rps'])} "
-                         f"| {_fmt(c['t90_s'], 1)}{note} | {len(c['windows'])} |")
+            t90 = _fmt(c["t90_s"], 1) if c["reached"] else f"> {c['cap_s']:.0f} (not reached)"
+            series = " ".join(f"{w['rps'] / 1000:.1f}k" for w in c["windows"][:40]) + (" …" if len(c["windows"]) > 40 else "")
+            lines.append(f"| {NAMES[c['target']]} | {_fmt(c['first_200_s'], 2)} | {_fmt(c['plateau_rps'])} ({c['plateau_source']}) "
+                         f"| {t90} | {series} |")
     if warmups:
         lines.append("")
         lines.append("Warm-up bursts (req/s): " + "; ".join(
@@ -444,6 +508,8 @@ def main():
     p.add_argument("--min", type=int, default=3)
     p.add_argument("--max", type=int, default=10)
     p.add_argument("--threshold", type=float, default=0.02)
+    p.add_argument("--pids", type=int, nargs="*", default=[])
+    p.add_argument("--jit-ms", type=int, default=30, help="JIT CPU per burst below which the JIT counts as settled")
     p.set_defaults(func=cmd_warmup)
 
     p = sub.add_parser("quiesce")
@@ -462,8 +528,14 @@ def main():
     p.add_argument("--t0", type=float, required=True)
     p.add_argument("--conns", type=int, default=32)
     p.add_argument("--cap", type=float, default=90)
-    p.add_argument("--min-windows", type=int, default=15)
+    p.add_argument("--plateau", type=float)
     p.set_defaults(func=cmd_coldstart)
+
+    p = sub.add_parser("median")
+    p.add_argument("--raw", required=True)
+    p.add_argument("--target", required=True)
+    p.add_argument("--conns", type=int, required=True)
+    p.set_defaults(func=cmd_median)
 
     p = sub.add_parser("report")
     p.add_argument("--raw", required=True)
