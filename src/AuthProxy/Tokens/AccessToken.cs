@@ -93,7 +93,9 @@ public sealed class AccessToken
             return null;
         }
 
-        return time.CreateTimer(static state => ((PhaseChange)state!).Apply(), new PhaseChange(this, phase), at - now, Timeout.InfiniteTimeSpan);
+        var change = new PhaseChange(this, phase, at, time);
+        change.Timer = time.CreateTimer(static state => ((PhaseChange)state!).Fire(), change, PhaseChange.Cap(at - now), Timeout.InfiniteTimeSpan);
+        return change.Timer;
     }
 
     private void Advance(TokenPhase phase)
@@ -106,9 +108,26 @@ public sealed class AccessToken
         }
     }
 
-    private sealed record PhaseChange(AccessToken Token, TokenPhase Phase)
+    /// <summary>One pending phase change. Timers cannot wait longer than ~49 days, so a far-off instant re-arms.</summary>
+    private sealed class PhaseChange(AccessToken token, TokenPhase phase, DateTimeOffset at, TimeProvider time)
     {
-        public void Apply() => Token.Advance(Phase);
+        private static readonly TimeSpan MaxDue = TimeSpan.FromDays(30);
+
+        public ITimer? Timer { get; set; }
+
+        public static TimeSpan Cap(TimeSpan due) => due > MaxDue ? MaxDue : due;
+
+        public void Fire()
+        {
+            var left = at - time.GetUtcNow();
+            if (left > TimeSpan.Zero)
+            {
+                Timer?.Change(Cap(left), Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            token.Advance(phase);
+        }
     }
 
     /// <summary>

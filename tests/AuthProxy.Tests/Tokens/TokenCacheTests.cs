@@ -112,6 +112,33 @@ public sealed class TokenCacheTests : IDisposable
     }
 
     [Fact]
+    public void FarFutureExpiry_BeyondTheSystemTimerLimit_IsScheduledWithoutError()
+    {
+        // Found by the benchmark: an IdP answering "expiration": 4102444800 (year 2100). System timers max out at ~49 days.
+        var now = TimeProvider.System.GetUtcNow();
+        var token = AccessToken.Create("Bearer far", now, now, DateTimeOffset.FromUnixTimeSeconds(4102444800), 0.8, TimeSpan.FromSeconds(10));
+
+        token.StartTimers(TimeProvider.System, now);
+
+        Assert.Equal(TokenPhase.Fresh, token.Phase);
+        token.Retire();
+    }
+
+    [Fact]
+    public async Task FarFutureExpiry_TimerReArmsUntilTheInstantIsReached()
+    {
+        var now = _time.GetUtcNow();
+        var token = AccessToken.Create("Bearer far", now, now, now.AddDays(100), 0.8, TimeSpan.FromSeconds(10));
+        token.StartTimers(_time, now);
+
+        _time.Advance(TimeSpan.FromDays(30));
+        Assert.Equal(TokenPhase.Fresh, token.Phase);
+        _time.Advance(TimeSpan.FromDays(50)); // 80 days: RefreshAt
+        Assert.Equal(TokenPhase.RefreshDue, token.Phase);
+        await Task.CompletedTask;
+    }
+
+    [Fact]
     public async Task GetAsync_HundredConcurrentMisses_CauseOneFetch()
     {
         var callers = Enumerable.Range(0, 100).Select(_ => Task.Run(() => _cache.GetAsync(CancellationToken.None).AsTask())).ToArray();
