@@ -1,0 +1,254 @@
+using System.Globalization;
+using AuthProxy.Sandbox.Hosting;
+
+namespace AuthProxy.Soak;
+
+/// <summary>Everything a finished run collected, handed to the verdict.</summary>
+internal sealed class RunData
+{
+    public required SoakOptions Options { get; init; }
+
+    public required SandboxEmulators Emulators { get; init; }
+
+    public required Observatory Observatory { get; init; }
+
+    public required FaultInjector Injector { get; init; }
+
+    public required SoakConfig Config { get; init; }
+
+    public required LoadGenerator Load { get; init; }
+
+    public required ChaosSchedule Schedule { get; init; }
+
+    public required ProxyProcess Proxy { get; init; }
+
+    public required DateTimeOffset T0 { get; init; }
+
+    public required DateTimeOffset LoadEnd { get; init; }
+
+    public required List<ProcessSample> Samples { get; init; }
+
+    public required IReadOnlyList<DateTimeOffset> IdleDeaths { get; init; }
+
+    public ProxyStatus? FinalStatus { get; set; }
+
+    public IReadOnlyList<BarrageCase> Barrage { get; set; } = [];
+
+    public SecretScan.Outcome? Secrets { get; set; }
+
+    public string OutputDirectory { get; init; } = "";
+
+    public List<string> SetupProblems { get; } = [];
+}
+
+/// <summary>Runs one soak: publish, emulators, proxy, load with faults, barrage, stop, verdict.</summary>
+internal static class SoakRun
+{
+    public static async Task<int> RunAsync(SoakOptions options, CancellationToken cancellationToken)
+    {
+        var output = options.OutputDirectory ?? Path.Combine(Path.GetTempPath(), "authproxy-soak-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(output);
+        Console.WriteLine($"AuthProxy soak: {options.Duration.TotalSeconds:0} s, {options.Clients} clients, faults {FaultsParser.Describe(options.Faults)}, seed {options.Seed}");
+        Console.WriteLine($"  output: {output}");
+
+        var dll = options.ProxyDll;
+        if (dll is null)
+        {
+            var repo = options.RepositoryRoot ?? FindRepository();
+            Console.WriteLine($"  publishing {Path.Combine(repo, "src", "AuthProxy")} (Release)…");
+            dll = await ProxyProcess.PublishAsync(repo, Path.Combine(output, "publish"), cancellationToken);
+        }
+
+        Observatory? observatory = null;
+        var emulatorOptions = SandboxEmulatorsOptions.Ephemeral();
+        emulatorOptions.OnRequest = (name, context) => observatory?.OnRequest(name, context);
+        await using var emulators = await SandboxEmulators.StartAsync(emulatorOptions, cancellationToken);
+        observatory = new Observatory(emulators.Tokens);
+        emulators.Tokens.NearExpiryWindow = options.NearExpiryWindow;
+        if (options.Faults.HasFlag(Faults.Lifetimes))
+        {
+            emulators.Iam.TokenLifetime = SoakTimes.IamLifetime;
+            emulators.CloudPak.TokenLifetime = SoakTimes.CloudPakLifetime;
+        }
+
+        if (options.Faults.HasFlag(Faults.SklmIdle))
+        {
+            emulators.Sklm.IdleTimeout = SoakTimes.SklmIdleTimeout;
+        }
+
+        var injector = new FaultInjector(options.IdpFailureRate, options.Seed);
+        emulators.Iam.BeforeToken = injector.BeforeTokenAsync;
+        emulators.CloudPak.BeforeToken = injector.BeforeTokenAsync;
+        emulators.Sklm.BeforeToken = injector.BeforeTokenAsync;
+
+        var config = new SoakConfig(emulators, options);
+        var layout = new ConfigFileLayout(Path.Combine(output, "config"), config.Valid(1).Bytes);
+        Console.WriteLine($"  emulators: IAM {emulators.Iam.Url}, Key Protect {emulators.KeyProtect.Url}, Cloud Pak {emulators.CloudPak.Url}, SKLM {emulators.Sklm.Url}");
+
+        var proxy = await ProxyProcess.StartAsync(dll, layout.Path, Path.Combine(output, "proxy.log"), cancellationToken);
+        RunData data;
+        try
+        {
+            Console.WriteLine($"  proxy: {proxy.Url} (PID {proxy.Pid}); load for {options.Duration.TotalSeconds:0} s…");
+            var t0 = DateTimeOffset.UtcNow;
+            var deadline = t0 + options.Duration;
+            injector.Enabled = options.Faults.HasFlag(Faults.IdpErrors);
+            var load = new LoadGenerator(proxy.Url, config.ClientKey, options, t0);
+            var schedule = new ChaosSchedule(emulators, observatory, config, layout, proxy.Url, options, t0);
+            var samples = new List<ProcessSample>();
+            await Task.WhenAll(
+                load.RunAsync(deadline, cancellationToken),
+                schedule.RunAsync(deadline, cancellationToken),
+                SampleAsync(proxy, options, t0, deadline, samples, cancellationToken),
+                ProgressAsync(load, t0, deadline, cancellationToken));
+            var loadEnd = DateTimeOffset.UtcNow;
+            injector.Enabled = false;
+
+            data = new RunData
+            {
+                Options = options,
+                Emulators = emulators,
+                Observatory = observatory,
+                Injector = injector,
+                Config = config,
+                Load = load,
+                Schedule = schedule,
+                Proxy = proxy,
+                T0 = t0,
+                LoadEnd = loadEnd,
+                Samples = samples,
+                IdleDeaths = IdleDeaths(options, t0, loadEnd),
+                OutputDirectory = output,
+            };
+
+            using (var http = new HttpClient { BaseAddress = new Uri(proxy.Url), Timeout = TimeSpan.FromSeconds(5) })
+            {
+                data.FinalStatus = await schedule.ReadStatusAsync(http, cancellationToken);
+            }
+
+            if (options.Barrage)
+            {
+                Console.WriteLine("  bad-input barrage…");
+                data.Barrage = await new BadInputBarrage(proxy.Url, config, layout, observatory, schedule).RunAsync(cancellationToken);
+            }
+
+            if (proxy.HasExited)
+            {
+                data.SetupProblems.Add("the proxy process exited during the run");
+            }
+        }
+        finally
+        {
+            await proxy.StopAsync();
+        }
+
+        var documents = data.Schedule.StatusBodies.Concat(data.Load.ProblemBodies).ToList();
+        data.Secrets = SecretScan.Run(proxy.LogPath, config.Secrets, emulators.Tokens, documents);
+        await proxy.DisposeAsync();
+
+        var verdict = Verdict.Build(data);
+        verdict.Print(Console.Out);
+        await File.WriteAllTextAsync(Path.Combine(output, "summary.txt"), verdict.ToText(), CancellationToken.None);
+        if (verdict.Passed && !options.Keep && options.OutputDirectory is null)
+        {
+            TryDelete(output);
+        }
+        else
+        {
+            Console.WriteLine($"  kept: {output} (proxy.log, config/, summary.txt)");
+        }
+
+        return verdict.Passed ? 0 : 1;
+    }
+
+    private static async Task SampleAsync(ProxyProcess proxy, SoakOptions options, DateTimeOffset t0, DateTimeOffset deadline, List<ProcessSample> samples,
+        CancellationToken cancellationToken)
+    {
+        var next = t0 + options.WarmUp;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var last = next >= deadline - TimeSpan.FromSeconds(1);
+            var at = last ? deadline - TimeSpan.FromSeconds(1) : next;
+            var wait = at - DateTimeOffset.UtcNow;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, cancellationToken);
+            }
+
+            try
+            {
+                samples.Add(proxy.Sample(DateTimeOffset.UtcNow - t0));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+            {
+                return;
+            }
+
+            if (last)
+            {
+                return;
+            }
+
+            next += TimeSpan.FromSeconds(5);
+        }
+    }
+
+    private static async Task ProgressAsync(LoadGenerator load, DateTimeOffset t0, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        var every = TimeSpan.FromSeconds(30);
+        while (DateTimeOffset.UtcNow + every < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(every, cancellationToken);
+            var results = load.Results.ToArray();
+            var failed = results.Count(r => r.Outcome == ClientOutcome.Answered && r.Status is not (200 or 201));
+            Console.WriteLine($"  {(DateTimeOffset.UtcNow - t0).TotalSeconds,5:0} s: {results.Length} requests, {failed} not 2xx");
+        }
+    }
+
+    /// <summary>When SKLM ids die during the quiet periods: 5 s after traffic stopped.</summary>
+    private static List<DateTimeOffset> IdleDeaths(SoakOptions options, DateTimeOffset t0, DateTimeOffset end)
+    {
+        var deaths = new List<DateTimeOffset>();
+        if (!options.Faults.HasFlag(Faults.SklmIdle))
+        {
+            return deaths;
+        }
+
+        for (var start = t0 + SoakTimes.SklmQuietOffset; start + SoakTimes.SklmIdleTimeout < end; start += SoakTimes.SklmQuietPeriod)
+        {
+            deaths.Add(start + SoakTimes.SklmIdleTimeout);
+        }
+
+        return deaths;
+    }
+
+    private static string FindRepository()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "AuthProxy.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        throw new InvalidOperationException("cannot find the repository root (AuthProxy.sln); pass --repo or --proxy-dll");
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
