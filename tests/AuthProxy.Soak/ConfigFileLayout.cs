@@ -31,7 +31,7 @@ internal sealed class ConfigFileLayout
         _directory = directory;
         Directory.CreateDirectory(directory);
         var first = NewVersionDirectory(initial);
-        File.CreateSymbolicLink(Path.Combine(directory, "..data"), Path.GetFileName(first));
+        File.CreateSymbolicLink(System.IO.Path.Combine(directory, "..data"), System.IO.Path.GetFileName(first));
         File.CreateSymbolicLink(Path, System.IO.Path.Combine("..data", FileName));
     }
 

@@ -161,8 +161,9 @@ internal sealed class SoakConfig
         };
     }
 
-    public static byte[] Serialize(JsonNode node) =>
-        JsonSerializer.SerializeToUtf8Bytes(node, new JsonSerializerOptions { WriteIndented = true });
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static byte[] Serialize(JsonNode node) => JsonSerializer.SerializeToUtf8Bytes(node, Indented);
 
     public ConfigEdit Valid(int generation) =>
         new($"valid generation {generation}", Serialize(Build(generation)), Valid: true, ExpectedError: null, generation);

@@ -60,8 +60,12 @@ internal sealed class SoakOptions
     public TimeSpan NearExpiryWindow { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Largest share of requests that may see excused token trouble (IdP down, no valid token to be had).</summary>
-    /// <remarks>Default 0.05.</remarks>
-    public double MaxExcusedRate { get; set; } = 0.05;
+    /// <remarks>
+    /// Default 0.10. With 20% of token requests failing, a third of them hanging a full Timeout and backoff doubling on
+    /// consecutive failures, one provider can be without a token for several seconds in a row; every request on its
+    /// routes then fails, by contract. Measured over 60 s runs this stays well under 10% of all answers.
+    /// </remarks>
+    public double MaxExcusedRate { get; set; } = 0.10;
 
     /// <summary>Allowed growth of the proxy's RSS between the end of warm-up and the end of the load, in MiB.</summary>
     /// <remarks>Default 64 MiB (server GC grows its heaps lazily; a real leak under this load outgrows that in minutes).</remarks>
@@ -103,7 +107,7 @@ internal sealed class SoakOptions
           --token-timeout D     provider Timeout                                       (default 1s)
           --refresh-after F     provider RefreshAfter                                  (default 0.5)
           --near-expiry D       emulator NearExpiry window                             (default 200ms)
-          --max-excused F       largest share of requests with excused token trouble   (default 0.05)
+          --max-excused F       largest share of requests with excused token trouble   (default 0.10)
           --mutate KEY=VALUE    experiment: set KEY on every AuthToken transform (RetryBodyLimit=0) or provider
                                 (RefreshAfter=1): shows the soak catching a broken set-up
 

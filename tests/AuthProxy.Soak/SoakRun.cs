@@ -1,5 +1,6 @@
 using System.Globalization;
 using AuthProxy.Sandbox.Hosting;
+using AuthProxy.Sandbox.Tokens;
 
 namespace AuthProxy.Soak;
 
@@ -39,6 +40,9 @@ internal sealed class RunData
     public string OutputDirectory { get; init; } = "";
 
     public List<string> SetupProblems { get; } = [];
+
+    /// <summary>Malformed requests the upstreams refused during the load (before the barrage sends some on purpose).</summary>
+    public long LoadPhaseBadRequests { get; init; }
 }
 
 /// <summary>Runs one soak: publish, emulators, proxy, load with faults, barrage, stop, verdict.</summary>
@@ -119,6 +123,8 @@ internal static class SoakRun
                 Samples = samples,
                 IdleDeaths = IdleDeaths(options, t0, loadEnd),
                 OutputDirectory = output,
+                LoadPhaseBadRequests = emulators.KeyProtect.Counters.Rejections(RejectionReason.BadRequest) +
+                    emulators.CloudPak.Counters.Rejections(RejectionReason.BadRequest),
             };
 
             using (var http = new HttpClient { BaseAddress = new Uri(proxy.Url), Timeout = TimeSpan.FromSeconds(5) })
@@ -149,6 +155,7 @@ internal static class SoakRun
         var verdict = Verdict.Build(data);
         verdict.Print(Console.Out);
         await File.WriteAllTextAsync(Path.Combine(output, "summary.txt"), verdict.ToText(), CancellationToken.None);
+        await File.WriteAllLinesAsync(Path.Combine(output, "timeline.txt"), Timeline(data), CancellationToken.None);
         if (verdict.Passed && !options.Keep && options.OutputDirectory is null)
         {
             TryDelete(output);
@@ -159,6 +166,32 @@ internal static class SoakRun
         }
 
         return verdict.Passed ? 0 : 1;
+    }
+
+    /// <summary>Token calls, injected faults, revocations, edits and every answer that was not 2xx, in time order, for diagnosis.</summary>
+    private static IEnumerable<string> Timeline(RunData data)
+    {
+        string At(DateTimeOffset t) => ((t - data.T0).TotalSeconds).ToString("+0.000;-0.000", CultureInfo.InvariantCulture).PadLeft(9);
+        var events = new List<(DateTimeOffset At, string Text)>();
+        foreach (var call in data.Observatory.TokenCalls)
+        {
+            var took = call.End is { } end ? ((end - call.Start).TotalMilliseconds).ToString("0", CultureInfo.InvariantCulture) + " ms" : "unfinished";
+            events.Add((call.Start, $"token  {call.Provider.Name,-14} {call.Path} -> {(call.Injected is { } k ? "INJECTED " + k : call.Status.ToString(CultureInfo.InvariantCulture))} ({took})"));
+        }
+
+        lock (data.Schedule.Revocations)
+        {
+            events.AddRange(data.Schedule.Revocations.Select(r => (r, "REVOKE all tokens")));
+        }
+
+        events.AddRange(data.IdleDeaths.Select(d => (d, "SKLM ids idle-dead")));
+        events.AddRange(data.Schedule.Edits.Select(e => (data.T0 + e.WrittenAt, $"CONFIG {e.Edit.Name} ({e.Mode}) -> {(e.Took is { } t ? t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s" : "no reaction")} {e.Problem}")));
+        foreach (var result in data.Load.Results.Where(r => r.Outcome != ClientOutcome.Answered || r.Status is not (200 or 201)))
+        {
+            events.Add((result.Start, $"client #{result.Id} {result.Operation.Route,-16} {result.Outcome} {result.Status} {result.ProblemTitle} ({result.Latency.TotalMilliseconds:0} ms)"));
+        }
+
+        return events.OrderBy(e => e.At).Select(e => $"{At(e.At)}  {e.Text}");
     }
 
     private static async Task SampleAsync(ProxyProcess proxy, SoakOptions options, DateTimeOffset t0, DateTimeOffset deadline, List<ProcessSample> samples,

@@ -133,34 +133,31 @@ internal sealed class TroubleAnalysis
             return new Trouble(result, name, false, $"{what} from a provider that fetches nothing");
         }
 
-        var last = _successes[name].LastOrDefault(c => c.End <= result.Start);
-        DateTimeOffset windowStart;
+        var last = _successes[name].LastOrDefault(c => c.End!.Value <= result.Start);
         string invalidation;
         if (last is null)
         {
-            windowStart = DateTimeOffset.MinValue;
             invalidation = "no token obtained yet";
         }
         else
         {
             var expiry = model.UsableUntilEarliest(last.Start);
             var revoked = _revocations.Where(r => r > last.Start).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
-            var idle = provider.Emulator == "sklm" ? _idleDeaths.Where(d => d > last.End).DefaultIfEmpty(DateTimeOffset.MaxValue).Min() : DateTimeOffset.MaxValue;
+            var idle = provider.Emulator == "sklm" ? _idleDeaths.Where(d => d > last.End!.Value).DefaultIfEmpty(DateTimeOffset.MaxValue).Min() : DateTimeOffset.MaxValue;
             var invalid = Min(expiry, Min(revoked, idle));
             if (result.End + SoakTimes.Slack < invalid)
             {
                 return new Trouble(result, name, false,
-                    $"{what} while the token obtained {Ago(last.End, result.Start)} earlier was valid for {Seconds(invalid - result.End)} more");
+                    $"{what} while the token obtained {Ago(last.End!.Value, result.Start)} earlier was valid for {Seconds(invalid - result.End)} more");
             }
 
+            invalidation = invalid == expiry ? "token expired" : invalid == revoked ? "token revoked" : "SKLM id died idle";
             if (invalid == expiry)
             {
-                invalidation = "token expired";
-                windowStart = model.RefreshEarliest(last.Start, _options.RefreshAfter) - SoakTimes.Slack;
                 var renewalFrom = model.RefreshEarliest(last.Start, _options.RefreshAfter) - SoakTimes.Slack;
-                var renewalTo = model.UsableUntilLatest(last.End) + SoakTimes.Slack;
+                var renewalTo = model.UsableUntilLatest(last.End!.Value) + SoakTimes.Slack;
                 var tried = _attempts[name].Any(a => a.Start >= renewalFrom && a.Start <= renewalTo);
-                var trafficFrom = model.RefreshLatest(last.End, _options.RefreshAfter);
+                var trafficFrom = model.RefreshLatest(last.End!.Value, _options.RefreshAfter);
                 var trafficTo = model.UsableUntilEarliest(last.Start);
                 var hadTraffic = trafficTo > trafficFrom && _traffic[name].Any(t => t >= trafficFrom && t < trafficTo);
                 if (!tried && hadTraffic)
@@ -169,18 +166,16 @@ internal sealed class TroubleAnalysis
                         $"{what}: the token aged out with no renewal attempt in its refresh window although requests kept coming (no background refresh)");
                 }
             }
-            else
-            {
-                invalidation = invalid == revoked ? "token revoked" : "SKLM id died idle";
-                windowStart = invalid - SoakTimes.Slack;
-            }
         }
 
+        // Any IdP failure since the last credential explains why there is none now: the proxy fetches only when it must
+        // (renewal, a dropped token), and a failure leaves it backing off.
+        var windowStart = last is null ? DateTimeOffset.MinValue : last.End!.Value - SoakTimes.Slack;
         var faults = _faults[name].Where(f => f.At >= windowStart && f.At <= result.End + SoakTimes.Slack).ToList();
         if (faults.Count == 0)
         {
             return new Trouble(result, name, false,
-                $"{what} ({invalidation}) although the IdP failed no token request since: a healthy IdP, yet no token (detail: {result.ProblemDetail})");
+                $"{what} ({invalidation}) although the IdP failed no token request since the last token: a healthy IdP, yet no token (detail: {result.ProblemDetail})");
         }
 
         if (result.Status == 503 && BackoffTooLong(name, result) is { } backoff)

@@ -101,10 +101,10 @@ internal sealed class Verdict
         var unexcused = troubles.Where(t => !t.Excused).ToList();
         var rate = answered.Count == 0 ? 0 : (double)excused.Count / answered.Count;
         Line("Token trouble", $"{troubles.Count} answers were not the upstream's own: {excused.Count} excused ({F(rate * 100, "0.00")}% of answers), {unexcused.Count} not excused");
-        foreach (var group in excused.GroupBy(t => $"{t.Provider}: {t.Result.Status}").OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var group in excused.GroupBy(t => $"{t.Provider} {t.Result.Status}").OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var causes = group.GroupBy(t => Category(t.Cause)).Select(c => $"{c.Count()}× {c.Key}");
-            Line("  excused " + group.Key, string.Join("; ", causes));
+            Line("  excused", $"{group.Key}: {string.Join("; ", causes)}");
         }
 
         foreach (var trouble in unexcused.Take(12))
@@ -125,8 +125,7 @@ internal sealed class Verdict
         }
 
         var retried = data.Observatory.AttemptsById.Count(p => p.Key < 10_000_000_000 && p.Value.Count >= 2);
-        var revocations = data.Schedule.Revocations.Count;
-        Line("401 retries", $"{retried} requests sent upstream twice after a 401; {revocations} revocations, {data.IdleDeaths.Count} SKLM idle deaths");
+        Line("401 retries", $"{retried} requests sent upstream twice after a 401; {revocations.Count} revocations, {data.IdleDeaths.Count} SKLM idle deaths");
         var backoff = answered.Count(r => r.Status == 503 && r.ProblemProvider is not null);
         Line("Backoff rejections", $"{backoff} client answers were 503 during a provider's backoff");
 
@@ -256,7 +255,7 @@ internal sealed class Verdict
             Breach($"{stray.Count} non-token requests reached the IAM emulator; first: {stray[0]}");
         }
 
-        var truncated = data.Emulators.KeyProtect.Counters.Rejections(RejectionReason.BadRequest) + data.Emulators.CloudPak.Counters.Rejections(RejectionReason.BadRequest);
+        var truncated = data.LoadPhaseBadRequests;
         if (truncated > 0)
         {
             Breach($"{truncated} upstream requests were malformed (e.g. a body the client aborted, forwarded truncated)");
