@@ -188,6 +188,47 @@ internal sealed class TroubleAnalysis
     }
 
     /// <summary>
+    /// Tokens that aged out without a renewal attempt in their refresh window although requests kept coming: the
+    /// proxy did not renew in the background (CONTRACT §3.3). Tokens replaced early (a revocation, an idle death, a
+    /// 401) are not counted. Returns (tokens that were due for renewal, descriptions of the missed ones).
+    /// </summary>
+    public (int Due, List<string> Missed) MissedRenewals(ProviderSpec provider)
+    {
+        var missed = new List<string>();
+        var due = 0;
+        if (_config.Lifetime(provider) is not { } model)
+        {
+            return (0, missed);
+        }
+
+        var successes = _successes[provider.Name];
+        for (var i = 0; i < successes.Count; i++)
+        {
+            var token = successes[i];
+            var refreshFrom = model.RefreshEarliest(token.Start, _options.RefreshAfter) - SoakTimes.Slack;
+            var usableTo = model.UsableUntilEarliest(token.Start);
+            var replacedEarly = i + 1 < successes.Count && successes[i + 1].Start < refreshFrom;
+            var invalidated = _revocations.Any(r => r > token.Start && r < usableTo) ||
+                (provider.Emulator == "sklm" && _idleDeaths.Any(d => d > token.Start && d < usableTo));
+            var trafficFrom = model.RefreshLatest(token.End!.Value, _options.RefreshAfter);
+            var hadTraffic = usableTo > trafficFrom && _traffic[provider.Name].Any(t => t >= trafficFrom && t < usableTo);
+            if (replacedEarly || invalidated || !hadTraffic)
+            {
+                continue;
+            }
+
+            due++;
+            var renewalTo = model.UsableUntilLatest(token.End!.Value) + SoakTimes.Slack;
+            if (!_attempts[provider.Name].Any(a => a.Start >= refreshFrom && a.Start <= renewalTo))
+            {
+                missed.Add($"token obtained at {token.End:HH:mm:ss.fff} not renewed between {refreshFrom:HH:mm:ss.fff} and {renewalTo:HH:mm:ss.fff}");
+            }
+        }
+
+        return (due, missed);
+    }
+
+    /// <summary>
     /// The proxy may reject during backoff no longer than the schedule allows: after n consecutive failures, up to
     /// 2^(n-1) s (+20% jitter, capped at 60 s, at least the 1 s Retry-After), counted from the end of the last attempt.
     /// </summary>

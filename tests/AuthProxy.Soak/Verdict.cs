@@ -66,8 +66,8 @@ internal sealed class Verdict
             Breach(problem);
         }
 
-        EvaluateRequests(data, results);
-        EvaluateProviders(data, results, duration);
+        var analysis = EvaluateRequests(data, results);
+        EvaluateProviders(data, results, duration, analysis);
         EvaluateUpstream(data);
         EvaluateConfigEdits(data);
         EvaluateProcess(data);
@@ -75,7 +75,7 @@ internal sealed class Verdict
         EvaluateBarrage(data);
     }
 
-    private void EvaluateRequests(RunData data, List<ClientResult> results)
+    private TroubleAnalysis EvaluateRequests(RunData data, List<ClientResult> results)
     {
         var answered = results.Where(r => r.Outcome == ClientOutcome.Answered).ToList();
         Line("Requests", $"{results.Count} sent: {answered.Count} answered, {Count(results, ClientOutcome.Cancelled)} cancelled by the client, " +
@@ -128,6 +128,7 @@ internal sealed class Verdict
         Line("401 retries", $"{retried} requests sent upstream twice after a 401; {revocations.Count} revocations, {data.IdleDeaths.Count} SKLM idle deaths");
         var backoff = answered.Count(r => r.Status == 503 && r.ProblemProvider is not null);
         Line("Backoff rejections", $"{backoff} client answers were 503 during a provider's backoff");
+        return analysis;
 
         static int Count(List<ClientResult> results, ClientOutcome outcome) => results.Count(r => r.Outcome == outcome);
     }
@@ -138,12 +139,12 @@ internal sealed class Verdict
         return comma > 0 ? cause[..comma] + " + IdP faults" : cause;
     }
 
-    private void EvaluateProviders(RunData data, List<ClientResult> results, TimeSpan duration)
+    private void EvaluateProviders(RunData data, List<ClientResult> results, TimeSpan duration, TroubleAnalysis analysis)
     {
         var calls = data.Observatory.TokenCalls.Where(c => c.Start <= data.LoadEnd).ToList();
         var injected = data.Injector.Injected.ToList();
         _lines.Add("");
-        _lines.Add($"{"provider",-15}{"fetches",8}{"failed",7}{"calls",7}{"ok",5}{"500",5}{"hang",5}{"429",5}{"bound",7}{"max/1s",7}{"in-flight",10}{"retried",8}");
+        _lines.Add($"{"provider",-15}{"fetches",8}{"failed",7}{"calls",7}{"ok",5}{"500",5}{"hang",5}{"429",5}{"bound",7}{"max/1s",7}{"in-flight",10}{"retried",8}{"renewed",9}");
         foreach (var provider in SoakTopology.Providers)
         {
             var status = data.FinalStatus?.Providers.TryGetValue(provider.Name, out var s) == true ? s : default;
@@ -178,9 +179,15 @@ internal sealed class Verdict
             var routeIds = SoakTopology.Routes.Where(r => r.Provider == provider.Name).Select(r => r.Id).ToHashSet();
             var retried = results.Count(r => routeIds.Contains(r.Operation.Route) &&
                 data.Observatory.AttemptsById.TryGetValue(r.Id, out var a) && a.Count >= 2);
+            var (due, missed) = analysis.MissedRenewals(provider);
+            var renewed = model is null ? "-" : $"{due - missed.Count}/{due}";
             _lines.Add($"{provider.Name,-15}{status.Fetches,8}{status.Failed,7}{first.Count,7}{ok,5}{faults.Count(f => f.Kind == FaultKind.ServerError),5}" +
                 $"{faults.Count(f => f.Kind == FaultKind.Hang),5}{faults.Count(f => f.Kind == FaultKind.TooManyRequests),5}{(model is null ? "-" : bound.ToString(CultureInfo.InvariantCulture)),7}" +
-                $"{maxPerSecond,7}{inflight,10}{retried,8}");
+                $"{maxPerSecond,7}{inflight,10}{retried,8}{renewed,9}");
+            if (missed.Count > 0)
+            {
+                Breach($"{provider.Name}: {missed.Count} of {due} tokens aged out with no renewal attempt in their refresh window although requests kept coming (no background refresh); first: {missed[0]}");
+            }
 
             if (model is null && first.Count > 0)
             {
@@ -209,7 +216,8 @@ internal sealed class Verdict
         }
 
         _lines.Add("  fetches/failed: the proxy's /_authproxy/status; calls: token requests the emulator saw (first step of a flow); ok: credentials handed out;");
-        _lines.Add("  500/hang/429: injected IdP faults; in-flight: most concurrent token requests; retried: client requests sent upstream twice after a 401.");
+        _lines.Add("  500/hang/429: injected IdP faults; in-flight: most concurrent token requests; retried: client requests sent upstream twice after a 401;");
+        _lines.Add("  renewed: tokens renewed in their refresh window / tokens that reached it with traffic (not revoked or replaced first).");
         _lines.Add("");
     }
 
