@@ -54,7 +54,7 @@ internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory obse
         var nextEdit = t0 + SoakTimes.ConfigEditPeriod;
         while (!cancellationToken.IsCancellationRequested)
         {
-            var revoke = options.Faults.HasFlag(Faults.Revocations) ? nextRevocation : DateTimeOffset.MaxValue;
+            var revoke = options.Faults.HasFlag(Faults.Revocations) || options.Faults.HasFlag(Faults.RevokeBurst) ? nextRevocation : DateTimeOffset.MaxValue;
             var edit = options.Faults.HasFlag(Faults.ConfigEdits) ? nextEdit : DateTimeOffset.MaxValue;
             var at = revoke < edit ? revoke : edit;
             // Leave the last seconds of the run free of new faults, so every check has time to finish.
@@ -71,14 +71,12 @@ internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory obse
 
             if (at == revoke)
             {
-                lock (Revocations)
+                RevokeAll();
+                if (options.Faults.HasFlag(Faults.RevokeBurst))
                 {
-                    Revocations.Add(DateTimeOffset.UtcNow);
+                    checks.Add(Task.Delay(400, cancellationToken).ContinueWith(_ => RevokeAll(), cancellationToken, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default));
                 }
 
-                emulators.KeyProtect.RevokeAll();
-                emulators.CloudPak.RevokeAll();
-                emulators.Sklm.RevokeAll();
                 nextRevocation += SoakTimes.RevocationPeriod;
             }
             else
@@ -91,6 +89,18 @@ internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory obse
 
         await Task.WhenAll(checks);
         await poll;
+    }
+
+    private void RevokeAll()
+    {
+        lock (Revocations)
+        {
+            Revocations.Add(DateTimeOffset.UtcNow);
+        }
+
+        emulators.KeyProtect.RevokeAll();
+        emulators.CloudPak.RevokeAll();
+        emulators.Sklm.RevokeAll();
     }
 
     private async Task EditAsync(HttpClient http, int index, CancellationToken cancellationToken)

@@ -25,6 +25,12 @@ internal enum Faults
     ClientAborts = 32,
 
     All = Lifetimes | IdpErrors | Revocations | SklmIdle | ConfigEdits | ClientAborts,
+
+    /// <summary>
+    /// Opt-in (not part of <see cref="All"/>): every revocation is followed by a second one 400 ms later, so the token the
+    /// proxy fetched after the first 401 is revoked too — as when a credential is rotated twice in quick succession.
+    /// </summary>
+    RevokeBurst = 64,
 }
 
 internal static class FaultsParser
@@ -33,6 +39,7 @@ internal static class FaultsParser
     [
         ("lifetimes", Faults.Lifetimes), ("idp", Faults.IdpErrors), ("revoke", Faults.Revocations),
         ("sklm-idle", Faults.SklmIdle), ("config", Faults.ConfigEdits), ("client-aborts", Faults.ClientAborts),
+        ("revoke-burst", Faults.RevokeBurst),
     ];
 
     /// <summary><c>all</c>, <c>none</c>, or a comma list of names; <c>-name</c> removes one (<c>all,-idp</c>).</summary>

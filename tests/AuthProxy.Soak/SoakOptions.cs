@@ -95,8 +95,9 @@ internal sealed class SoakOptions
 
           --duration D          load duration: 60s, 5m, 90 (seconds) or 00:05:00        (default 5m)
           --clients N           concurrent clients                                     (default 16)
-          --faults LIST         all | none | comma list of: lifetimes, idp, revoke, sklm-idle, config, client-aborts
-                                (a leading '-' removes one from all: --faults all,-idp) (default all)
+          --faults LIST         all | none | comma list of: lifetimes, idp, revoke, sklm-idle, config, client-aborts;
+                                opt-in extra: revoke-burst (a second revocation 400 ms after each one)
+                                (a leading '-' removes one: --faults all,-idp)        (default all)
           --seed N              seed of the random choices                              (default: time)
           --proxy-dll PATH      use an already published AuthProxy.dll instead of dotnet publish
           --repo PATH           repository root (default: found from the current folder)

@@ -158,7 +158,7 @@ internal sealed class Verdict
             {
                 var period = model.ShortestRenewalPeriod(data.Options.RefreshAfter);
                 var scheduled = (int)Math.Ceiling(duration / period) + 1;
-                var revocations = data.Options.Faults.HasFlag(Faults.Revocations) ? data.Schedule.Revocations.Count : 0;
+                var revocations = data.Schedule.Revocations.Count;
                 var idle = provider.Emulator == "sklm" ? data.IdleDeaths.Count : 0;
                 bound = scheduled + faults.Count + revocations + idle + 2;
             }
