@@ -126,10 +126,17 @@ internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory obse
             {
                 result.Took = DateTimeOffset.UtcNow - written;
                 result.ReportedError = error;
-                using var ready = await http.GetAsync("/readyz", cancellationToken);
-                if (ready.StatusCode != HttpStatusCode.OK)
+                try
                 {
-                    result.Problem = $"/readyz answered {(int)ready.StatusCode} after the rejected edit";
+                    using var ready = await http.GetAsync("/readyz", cancellationToken);
+                    if (ready.StatusCode != HttpStatusCode.OK)
+                    {
+                        result.Problem = $"/readyz answered {(int)ready.StatusCode} after the rejected edit";
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+                {
+                    result.Problem = $"/readyz failed after the rejected edit: {ex.Message}";
                 }
 
                 return;
@@ -164,7 +171,7 @@ internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory obse
                     ReadinessProblems.Enqueue($"{DateTimeOffset.UtcNow - t0:mm\\:ss\\.f}: /readyz answered {(int)ready.StatusCode}");
                 }
             }
-            catch (HttpRequestException ex)
+            catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 ReadinessProblems.Enqueue($"{DateTimeOffset.UtcNow - t0:mm\\:ss\\.f}: /readyz failed: {ex.Message}");
             }

@@ -39,6 +39,8 @@ internal sealed class RunData
 
     public string OutputDirectory { get; init; } = "";
 
+    public required StallMonitor Stalls { get; init; }
+
     public List<string> SetupProblems { get; } = [];
 
     /// <summary>Malformed requests the upstreams refused during the load (before the barrage sends some on purpose).</summary>
@@ -100,6 +102,7 @@ internal static class SoakRun
             var load = new LoadGenerator(proxy.Url, config.ClientKey, options, t0);
             var schedule = new ChaosSchedule(emulators, observatory, config, layout, proxy.Url, options, t0);
             var samples = new List<ProcessSample>();
+            using var stalls = new StallMonitor();
             await Task.WhenAll(
                 load.RunAsync(deadline, cancellationToken),
                 schedule.RunAsync(deadline, cancellationToken),
@@ -121,6 +124,7 @@ internal static class SoakRun
                 T0 = t0,
                 LoadEnd = loadEnd,
                 Samples = samples,
+                Stalls = stalls,
                 IdleDeaths = IdleDeaths(options, t0, loadEnd),
                 OutputDirectory = output,
                 LoadPhaseBadRequests = emulators.KeyProtect.Counters.Rejections(RejectionReason.BadRequest) +
@@ -135,7 +139,14 @@ internal static class SoakRun
             if (options.Barrage)
             {
                 Console.WriteLine("  bad-input barrage…");
-                data.Barrage = await new BadInputBarrage(proxy.Url, config, layout, observatory, schedule).RunAsync(cancellationToken);
+                try
+                {
+                    data.Barrage = await new BadInputBarrage(proxy.Url, config, layout, observatory, schedule).RunAsync(cancellationToken);
+                }
+                catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+                {
+                    data.SetupProblems.Add($"the bad-input barrage stopped: the proxy did not answer ({ex.GetType().Name}: {ex.Message})");
+                }
             }
 
             if (proxy.HasExited)
@@ -185,6 +196,7 @@ internal static class SoakRun
         }
 
         events.AddRange(data.IdleDeaths.Select(d => (d, "SKLM ids idle-dead")));
+        events.AddRange(data.Stalls.Stalls.Select(s => (s.Start, $"SOAK STALLED for {(s.End - s.Start).TotalMilliseconds:0} ms")));
         events.AddRange(data.Schedule.Edits.Select(e => (data.T0 + e.WrittenAt, $"CONFIG {e.Edit.Name} ({e.Mode}) -> {(e.Took is { } t ? t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s" : "no reaction")} {e.Problem}")));
         foreach (var result in data.Load.Results.Where(r => r.Outcome != ClientOutcome.Answered || r.Status is not (200 or 201)))
         {

@@ -7,7 +7,8 @@ namespace AuthProxy.Soak;
 /// <param name="Provider">The provider the route uses.</param>
 /// <param name="Excused">True when no correct proxy could have answered with the upstream's reply (see README).</param>
 /// <param name="Cause">Why, in one line.</param>
-internal sealed record Trouble(ClientResult Result, string Provider, bool Excused, string Cause);
+/// <param name="Environmental">Not judged: the soak process itself stalled (its emulators with it) while the request was under way.</param>
+internal sealed record Trouble(ClientResult Result, string Provider, bool Excused, string Cause, bool Environmental = false);
 
 /// <summary>
 /// Attributes every client answer that is not the upstream's own (CONTRACT §3). A token-caused 502/503/504 is excused
@@ -27,10 +28,12 @@ internal sealed class TroubleAnalysis
     private readonly Dictionary<string, List<TokenCall>> _attempts = [];
     private readonly Dictionary<string, List<InjectedFault>> _faults = [];
     private readonly Dictionary<string, List<DateTimeOffset>> _traffic = [];
+    private readonly StallMonitor _stalls;
 
     public TroubleAnalysis(SoakOptions options, SoakConfig config, Observatory observatory, FaultInjector injector,
-        IReadOnlyList<DateTimeOffset> revocations, IReadOnlyList<DateTimeOffset> idleDeaths, IReadOnlyList<ClientResult> results)
+        IReadOnlyList<DateTimeOffset> revocations, IReadOnlyList<DateTimeOffset> idleDeaths, IReadOnlyList<ClientResult> results, StallMonitor stalls)
     {
+        _stalls = stalls;
         _options = options;
         _config = config;
         _observatory = observatory;
@@ -46,8 +49,27 @@ internal sealed class TroubleAnalysis
         }
     }
 
-    /// <summary>The trouble of one answered request, or null when it got the upstream's own success.</summary>
+    /// <summary>
+    /// The trouble of one request, or null when it got the upstream's own success. Trouble that is not excused but
+    /// coincides with a stall of the soak process (within the token Timeout before the request, or during it) is
+    /// marked environmental instead: the emulators could not answer.
+    /// </summary>
     public Trouble? Classify(ClientResult result)
+    {
+        var trouble = ClassifyCore(result);
+        if (trouble is { Excused: false } && _stalls.Overlapping(result.Start - _options.TokenTimeout - StallMonitor.Threshold, result.End) is { } stall)
+        {
+            return trouble with
+            {
+                Environmental = true,
+                Cause = $"soak process stalled {(stall.End - stall.Start).TotalMilliseconds:0} ms at +{stall.Start:HH:mm:ss.fff} ({trouble.Cause})",
+            };
+        }
+
+        return trouble;
+    }
+
+    private Trouble? ClassifyCore(ClientResult result)
     {
         var provider = SoakTopology.Provider(SoakTopology.Route(result.Operation.Route).Provider);
         switch (result.Outcome)
@@ -212,7 +234,8 @@ internal sealed class TroubleAnalysis
                 (provider.Emulator == "sklm" && _idleDeaths.Any(d => d > token.Start && d < usableTo));
             var trafficFrom = model.RefreshLatest(token.End!.Value, _options.RefreshAfter);
             var hadTraffic = usableTo > trafficFrom && _traffic[provider.Name].Any(t => t >= trafficFrom && t < usableTo);
-            if (replacedEarly || invalidated || !hadTraffic)
+            var renewalEnd = model.UsableUntilLatest(token.End!.Value) + SoakTimes.Slack;
+            if (replacedEarly || invalidated || !hadTraffic || _stalls.Overlapping(refreshFrom, renewalEnd) is not null)
             {
                 continue;
             }

@@ -95,16 +95,33 @@ internal sealed class Verdict
             revocations = [.. data.Schedule.Revocations];
         }
 
-        var analysis = new TroubleAnalysis(data.Options, data.Config, data.Observatory, data.Injector, revocations, data.IdleDeaths, results);
+        var analysis = new TroubleAnalysis(data.Options, data.Config, data.Observatory, data.Injector, revocations, data.IdleDeaths, results, data.Stalls);
         var troubles = results.Select(analysis.Classify).OfType<Trouble>().ToList();
         var excused = troubles.Where(t => t.Excused).ToList();
-        var unexcused = troubles.Where(t => !t.Excused).ToList();
+        var environmental = troubles.Where(t => t.Environmental).ToList();
+        var unexcused = troubles.Where(t => !t.Excused && !t.Environmental).ToList();
         var rate = answered.Count == 0 ? 0 : (double)excused.Count / answered.Count;
-        Line("Token trouble", $"{troubles.Count} answers were not the upstream's own: {excused.Count} excused ({F(rate * 100, "0.00")}% of answers), {unexcused.Count} not excused");
+        Line("Token trouble", $"{troubles.Count} answers were not the upstream's own: {excused.Count} excused ({F(rate * 100, "0.00")}% of answers), {unexcused.Count} not excused" +
+            (environmental.Count > 0 ? $", {environmental.Count} not judged (soak stalls)" : ""));
         foreach (var group in excused.GroupBy(t => $"{t.Provider} {t.Result.Status}").OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var causes = group.GroupBy(t => Category(t.Cause)).Select(c => $"{c.Count()}× {c.Key}");
             Line("  excused", $"{group.Key}: {string.Join("; ", causes)}");
+        }
+
+        var stalls = data.Stalls.Stalls;
+        var stalled = TimeSpan.FromTicks(stalls.Sum(s => (s.End - s.Start).Ticks));
+        Line("Soak stalls", stalls.Count == 0 ? "none (the soak process, which hosts the emulators, always ran)"
+            : $"{stalls.Count}, {F(stalled.TotalSeconds, "0.0")} s in all, longest {F(stalls.Max(s => (s.End - s.Start).TotalMilliseconds))} ms: " +
+              $"{environmental.Count} answers in them not judged");
+        foreach (var trouble in environmental.Take(3))
+        {
+            Line("  not judged", $"+{F((trouble.Result.Start - data.T0).TotalSeconds, "0.00")} s {trouble.Result.Operation.Method} {trouble.Result.Operation.PathAndQuery}: {trouble.Cause}");
+        }
+
+        if (stalled > (data.LoadEnd - data.T0) * 0.05)
+        {
+            Breach($"inconclusive: the soak process stalled for {F(stalled.TotalSeconds, "0.0")} s, over 5% of the run (machine overloaded?)");
         }
 
         foreach (var trouble in unexcused.Take(12))

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+
+namespace AuthProxy.Soak;
+
+/// <summary>
+/// Notices when the soak process itself stops running — a long GC pause, or the shared machine not scheduling it —
+/// because the emulators live in this process: while it stalls, token requests wait unanswered and the proxy's 1 s
+/// timeout fires through no fault of its own. A dedicated thread ticks every 20 ms; a gap above
+/// <see cref="Threshold"/> is recorded as a stall.
+/// </summary>
+internal sealed class StallMonitor : IDisposable
+{
+    public static readonly TimeSpan Threshold = TimeSpan.FromMilliseconds(300);
+
+    private readonly Thread _thread;
+    private readonly List<(DateTimeOffset Start, DateTimeOffset End)> _stalls = [];
+    private volatile bool _stop;
+
+    public StallMonitor()
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = "soak stall monitor", Priority = ThreadPriority.AboveNormal };
+        _thread.Start();
+    }
+
+    public IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> Stalls
+    {
+        get
+        {
+            lock (_stalls)
+            {
+                return [.. _stalls];
+            }
+        }
+    }
+
+    /// <summary>The stall overlapping [from, to], if any.</summary>
+    public (DateTimeOffset Start, DateTimeOffset End)? Overlapping(DateTimeOffset from, DateTimeOffset to)
+    {
+        lock (_stalls)
+        {
+            foreach (var stall in _stalls)
+            {
+                if (stall.Start <= to && stall.End >= from)
+                {
+                    return stall;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    public void Dispose()
+    {
+        _stop = true;
+        _thread.Join(TimeSpan.FromSeconds(1));
+    }
+
+    private void Run()
+    {
+        var clock = Stopwatch.StartNew();
+        var last = clock.Elapsed;
+        var lastWall = DateTimeOffset.UtcNow;
+        while (!_stop)
+        {
+            Thread.Sleep(20);
+            var now = clock.Elapsed;
+            var wall = DateTimeOffset.UtcNow;
+            if (now - last > Threshold)
+            {
+                lock (_stalls)
+                {
+                    _stalls.Add((lastWall, wall));
+                }
+            }
+
+            last = now;
+            lastWall = wall;
+        }
+    }
+}
