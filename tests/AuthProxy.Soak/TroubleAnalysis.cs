@@ -25,7 +25,7 @@ internal sealed class TroubleAnalysis
     private readonly IReadOnlyList<DateTimeOffset> _revocations;
     private readonly IReadOnlyList<DateTimeOffset> _idleDeaths;
     private readonly Dictionary<string, List<TokenCall>> _successes = [];
-    private readonly Dictionary<string, List<TokenCall>> _attempts = [];
+    private readonly Dictionary<string, List<FetchAttempt>> _attempts = [];
     private readonly Dictionary<string, List<InjectedFault>> _faults = [];
     private readonly Dictionary<string, List<DateTimeOffset>> _traffic = [];
     private readonly StallMonitor _stalls;
@@ -43,7 +43,7 @@ internal sealed class TroubleAnalysis
         foreach (var provider in SoakTopology.Providers)
         {
             _successes[provider.Name] = [.. calls.Where(c => c.Provider == provider && c.Succeeded).OrderBy(c => c.End)];
-            _attempts[provider.Name] = [.. calls.Where(c => c.Provider == provider && c.IsFirstStep).OrderBy(c => c.Start)];
+            _attempts[provider.Name] = FetchAttempt.Group(calls.Where(c => c.Provider == provider));
             _faults[provider.Name] = [.. injector.Injected.Where(f => f.Provider == provider).OrderBy(f => f.At)];
             _traffic[provider.Name] = [.. results.Where(r => SoakTopology.Route(r.Operation.Route).Provider == provider.Name).Select(r => r.Start).Order()];
         }
@@ -264,7 +264,7 @@ internal sealed class TroubleAnalysis
         }
 
         var failures = 0;
-        for (var i = attempts.Count - 1; i >= 0 && !FetchSucceeded(attempts[i]); i--)
+        for (var i = attempts.Count - 1; i >= 0 && !attempts[i].Succeeded; i--)
         {
             failures++;
         }
@@ -281,18 +281,6 @@ internal sealed class TroubleAnalysis
             : null;
     }
 
-    private bool FetchSucceeded(TokenCall firstStep)
-    {
-        if (firstStep.Provider.FirstPath == firstStep.Provider.FinalPath)
-        {
-            return firstStep.Succeeded;
-        }
-
-        // Two-step flow: the attempt succeeded when its second step did, right after it.
-        return firstStep.Status == 200 && firstStep.Injected is null &&
-            _successes[firstStep.Provider.Name].Any(s => s.Start >= firstStep.Start && s.Start - firstStep.Start < TimeSpan.FromSeconds(5));
-    }
-
     private static string Describe(FaultKind kind) => kind switch
     {
         FaultKind.ServerError => "500",
@@ -305,4 +293,47 @@ internal sealed class TroubleAnalysis
     private static string Ago(DateTimeOffset earlier, DateTimeOffset later) => Seconds(later - earlier);
 
     internal static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s";
+}
+
+/// <summary>One fetch of a provider as the emulators saw it: the first-step call and, for a two-step flow, the second.</summary>
+internal sealed record FetchAttempt(DateTimeOffset Start, DateTimeOffset? End, bool Succeeded)
+{
+    /// <summary>Groups a provider's token calls into fetches: each first-step call opens one; a second step joins the open one.</summary>
+    public static List<FetchAttempt> Group(IEnumerable<TokenCall> calls)
+    {
+        var attempts = new List<FetchAttempt>();
+        TokenCall? first = null;
+        TokenCall? second = null;
+        foreach (var call in calls.OrderBy(c => c.Start))
+        {
+            if (call.IsFirstStep)
+            {
+                Close();
+                first = call;
+                second = null;
+            }
+            else if (first is not null && second is null)
+            {
+                second = call;
+            }
+        }
+
+        Close();
+        return attempts;
+
+        void Close()
+        {
+            if (first is null)
+            {
+                return;
+            }
+
+            var last = second ?? first;
+            var succeeded = first.Provider.FirstPath == first.Provider.FinalPath
+                ? first.Succeeded
+                : first.Status == 200 && first.Injected is null && second is { Succeeded: true };
+            var end = first.End is null || (second is not null && second.End is null) ? null : last.End;
+            attempts.Add(new FetchAttempt(first.Start, end, succeeded));
+        }
+    }
 }
