@@ -18,6 +18,11 @@ if (options.Help)
     return 0;
 }
 
+// The emulators, 16+ clients and the proxy's log reader share this process: start with enough pool threads that
+// ramp-up (two per core at first, then a few per second) never delays an emulator's answer past the proxy's 1 s timeout.
+ThreadPool.GetMinThreads(out var workers, out var io);
+ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
+
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {

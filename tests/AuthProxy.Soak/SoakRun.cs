@@ -96,6 +96,7 @@ internal static class SoakRun
         try
         {
             Console.WriteLine($"  proxy: {proxy.Url} (PID {proxy.Pid}); load for {options.Duration.TotalSeconds:0} s…");
+            await WarmUpAsync(proxy.Url, config.ClientKey, cancellationToken);
             var t0 = DateTimeOffset.UtcNow;
             var deadline = t0 + options.Duration;
             injector.Enabled = options.Faults.HasFlag(Faults.IdpErrors);
@@ -177,6 +178,30 @@ internal static class SoakRun
         }
 
         return verdict.Passed ? 0 : 1;
+    }
+
+    /// <summary>
+    /// One request per operation, one at a time, before the clock starts and with faults off: the proxy's first
+    /// requests pay for JIT compilation and the first token of every provider, which is not what the soak measures.
+    /// </summary>
+    private static async Task WarmUpAsync(string proxyUrl, string clientKey, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(proxyUrl), Timeout = TimeSpan.FromSeconds(30) };
+        foreach (var operation in SoakTopology.Operations)
+        {
+            using var request = new HttpRequestMessage(operation.Method, operation.PathAndQuery);
+            request.Headers.Add("X-API-Key", clientKey);
+            if (operation.Body is not null)
+            {
+                request.Content = new StringContent(operation.Body, System.Text.Encoding.UTF8, "application/json");
+            }
+
+            using var response = await http.SendAsync(request, cancellationToken);
+            if ((int)response.StatusCode is not (200 or 201))
+            {
+                throw new InvalidOperationException($"warm-up: {operation.Method} {operation.PathAndQuery} answered {(int)response.StatusCode} with no fault injected");
+            }
+        }
     }
 
     /// <summary>Token calls, injected faults, revocations, edits and every answer that was not 2xx, in time order, for diagnosis.</summary>

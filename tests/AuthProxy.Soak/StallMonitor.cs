@@ -3,10 +3,10 @@ using System.Diagnostics;
 namespace AuthProxy.Soak;
 
 /// <summary>
-/// Notices when the soak process itself stops running — a long GC pause, or the shared machine not scheduling it —
-/// because the emulators live in this process: while it stalls, token requests wait unanswered and the proxy's 1 s
-/// timeout fires through no fault of its own. A dedicated thread ticks every 20 ms; a gap above
-/// <see cref="Threshold"/> is recorded as a stall.
+/// Notices when the soak process itself stops running — a long GC pause, the shared machine not scheduling it, or its
+/// thread pool not picking up work — because the emulators live in this process: while it stalls, token requests wait
+/// unanswered and the proxy's 1 s timeout fires through no fault of its own. A dedicated thread ticks every 20 ms and
+/// also times a work item queued to the thread pool; a gap or a delay above <see cref="Threshold"/> is a stall.
 /// </summary>
 internal sealed class StallMonitor : IDisposable
 {
@@ -61,6 +61,9 @@ internal sealed class StallMonitor : IDisposable
         var clock = Stopwatch.StartNew();
         var last = clock.Elapsed;
         var lastWall = DateTimeOffset.UtcNow;
+        var probeQueued = TimeSpan.Zero;
+        var probeQueuedWall = lastWall;
+        var probeLate = false;
         while (!_stop)
         {
             Thread.Sleep(20);
@@ -68,14 +71,40 @@ internal sealed class StallMonitor : IDisposable
             var wall = DateTimeOffset.UtcNow;
             if (now - last > Threshold)
             {
-                lock (_stalls)
+                Add(lastWall, wall);
+            }
+
+            // Thread-pool responsiveness: one probe at a time; a probe that waits longer than the threshold is a stall.
+            if (Volatile.Read(ref _probeDone) == 1)
+            {
+                if (probeLate)
                 {
-                    _stalls.Add((lastWall, wall));
+                    Add(probeQueuedWall, wall);
+                    probeLate = false;
                 }
+
+                _probeDone = 0;
+                probeQueued = now;
+                probeQueuedWall = wall;
+                ThreadPool.UnsafeQueueUserWorkItem(static monitor => Volatile.Write(ref monitor._probeDone, 1), this, preferLocal: false);
+            }
+            else if (now - probeQueued > Threshold)
+            {
+                probeLate = true;
             }
 
             last = now;
             lastWall = wall;
+        }
+    }
+
+    private int _probeDone = 1;
+
+    private void Add(DateTimeOffset start, DateTimeOffset end)
+    {
+        lock (_stalls)
+        {
+            _stalls.Add((start, end));
         }
     }
 }
