@@ -341,7 +341,14 @@ internal sealed class Verdict
             Breach("the proxy did not stop cleanly on SIGTERM: " + stop);
         }
 
-        var errors = File.Exists(data.Proxy.LogPath) ? File.ReadLines(data.Proxy.LogPath).Count(l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal)) : 0;
+        // Lines start with "HH:mm:ss.fff " (the soak turns timestamps on), then the level.
+        static bool IsError(string line)
+        {
+            var text = line.Length > 13 && char.IsAsciiDigit(line[0]) ? line[13..] : line;
+            return text.StartsWith("fail:", StringComparison.Ordinal) || text.StartsWith("crit:", StringComparison.Ordinal);
+        }
+
+        var errors = File.Exists(data.Proxy.LogPath) ? File.ReadLines(data.Proxy.LogPath).Count(IsError) : 0;
         Line("  log", $"{errors} error/critical entries in {data.Proxy.LogPath}");
     }
 
