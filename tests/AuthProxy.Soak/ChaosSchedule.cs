@@ -40,7 +40,7 @@ internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory obse
     public ConcurrentQueue<string> StatusBodies { get; } = new();
 
     /// <summary>Readiness failures seen while polling (must stay 200 through rejected edits).</summary>
-    public ConcurrentQueue<string> ReadinessProblems { get; } = new();
+    public ConcurrentQueue<(DateTimeOffset At, string Text)> ReadinessProblems { get; } = new();
 
     public int Generation => Volatile.Read(ref _generation);
 
@@ -168,12 +168,12 @@ internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory obse
                 using var ready = await http.GetAsync("/readyz", cancellationToken);
                 if (ready.StatusCode != HttpStatusCode.OK)
                 {
-                    ReadinessProblems.Enqueue($"{DateTimeOffset.UtcNow - t0:mm\\:ss\\.f}: /readyz answered {(int)ready.StatusCode}");
+                    ReadinessProblems.Enqueue((DateTimeOffset.UtcNow, $"+{(DateTimeOffset.UtcNow - t0).TotalSeconds:0.0} s: /readyz answered {(int)ready.StatusCode}"));
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                ReadinessProblems.Enqueue($"{DateTimeOffset.UtcNow - t0:mm\\:ss\\.f}: /readyz failed: {ex.Message}");
+                ReadinessProblems.Enqueue((DateTimeOffset.UtcNow, $"+{(DateTimeOffset.UtcNow - t0).TotalSeconds:0.0} s: /readyz failed: {ex.Message}"));
             }
 
             await Task.Delay(2000, cancellationToken);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Threading.Channels;
 
 namespace AuthProxy.Soak;
 
@@ -13,17 +14,38 @@ namespace AuthProxy.Soak;
 /// </summary>
 internal sealed class ProxyProcess : IAsyncDisposable
 {
+    /// <summary>A log line written this much later than its timestamp means the proxy's logging is backed up.</summary>
+    public static readonly TimeSpan LogLagThreshold = TimeSpan.FromSeconds(1);
+
     private readonly Process _process;
-    private readonly StreamWriter _log;
-    private readonly Lock _logGate = new();
+    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly List<(DateTimeOffset Start, DateTimeOffset End)> _logStalls = [];
+    private readonly Lock _lagGate = new();
+    private DateTimeOffset? _lagSince;
+    private Thread[] _pumps = [];
+    private Task _fileWriter = Task.CompletedTask;
     private int _stopped;
 
-    private ProxyProcess(Process process, StreamWriter log, string url, string logPath)
+    private ProxyProcess(Process process, string url, string logPath)
     {
         _process = process;
-        _log = log;
         Url = url;
         LogPath = logPath;
+    }
+
+    /// <summary>
+    /// Windows in which the proxy's log lines arrived over <see cref="LogLagThreshold"/> after their own timestamps: its
+    /// console logger was backed up, and a full logger queue blocks every request that logs.
+    /// </summary>
+    public IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> LogStalls
+    {
+        get
+        {
+            lock (_lagGate)
+            {
+                return _lagSince is { } open ? [.. _logStalls, (open, DateTimeOffset.UtcNow)] : [.. _logStalls];
+            }
+        }
     }
 
     public string Url { get; }
@@ -96,19 +118,15 @@ internal sealed class ProxyProcess : IAsyncDisposable
         start.Environment.Remove("ASPNETCORE_URLS");
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
 
-        var log = new StreamWriter(logPath, append: false) { AutoFlush = false };
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var proxy = new ProxyProcess(process, log, url, logPath);
-        process.OutputDataReceived += (_, e) => proxy.Write("out", e.Data);
-        process.ErrorDataReceived += (_, e) => proxy.Write("err", e.Data);
+        var proxy = new ProxyProcess(process, url, logPath);
         if (!process.Start())
         {
             throw new InvalidOperationException("the proxy process did not start");
         }
 
         Live.Register(process.Id);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        proxy.StartLogCapture();
 
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
@@ -183,39 +201,85 @@ internal sealed class ProxyProcess : IAsyncDisposable
         finally
         {
             Live.Unregister(_process.Id);
-            lock (_logGate)
+            foreach (var pump in _pumps)
             {
-                _log.Flush();
+                pump.Join(TimeSpan.FromSeconds(10));
             }
+
+            _lines.Writer.TryComplete();
+            await _fileWriter;
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        lock (_logGate)
-        {
-            _log.Dispose();
-        }
-
         _process.Dispose();
     }
 
-    private void Write(string stream, string? line)
+    /// <summary>
+    /// Reads stdout and stderr on dedicated threads into memory and writes the file from another task, so a slow disk
+    /// never pushes back on the proxy (a blocked stdout blocks its console logger, and with it every request).
+    /// </summary>
+    private void StartLogCapture()
     {
-        if (line is null)
+        _pumps =
+        [
+            new Thread(() => Pump(_process.StandardOutput, "")) { IsBackground = true, Name = "proxy stdout" },
+            new Thread(() => Pump(_process.StandardError, "[stderr] ")) { IsBackground = true, Name = "proxy stderr" },
+        ];
+        foreach (var pump in _pumps)
+        {
+            pump.Start();
+        }
+
+        _fileWriter = Task.Run(async () =>
+        {
+            await using var file = new StreamWriter(LogPath, append: false, System.Text.Encoding.UTF8, bufferSize: 1 << 20);
+            await foreach (var line in _lines.Reader.ReadAllAsync())
+            {
+                await file.WriteLineAsync(line);
+            }
+        });
+    }
+
+    private void Pump(StreamReader reader, string prefix)
+    {
+        string? line;
+        while ((line = reader.ReadLine()) is not null)
+        {
+            TrackLag(line);
+            _lines.Writer.TryWrite(prefix + line);
+        }
+    }
+
+    /// <summary>Compares a line's "HH:mm:ss.fff " timestamp (UTC) with its arrival.</summary>
+    private void TrackLag(string line)
+    {
+        if (line.Length < 13 || line[2] != ':' || line[8] != '.' ||
+            !TimeOnly.TryParseExact(line.AsSpan(0, 12), "HH:mm:ss.fff", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
         {
             return;
         }
 
-        lock (_logGate)
+        var now = DateTimeOffset.UtcNow;
+        var stamped = new DateTimeOffset(DateOnly.FromDateTime(now.UtcDateTime), time, TimeSpan.Zero);
+        if (stamped > now + TimeSpan.FromHours(12))
         {
-            if (stream == "err")
-            {
-                _log.Write("[stderr] ");
-            }
+            stamped -= TimeSpan.FromDays(1);
+        }
 
-            _log.WriteLine(line);
+        lock (_lagGate)
+        {
+            if (now - stamped > LogLagThreshold)
+            {
+                _lagSince ??= stamped;
+            }
+            else if (_lagSince is { } since)
+            {
+                _logStalls.Add((since, now));
+                _lagSince = null;
+            }
         }
     }
 
@@ -241,6 +305,7 @@ internal sealed class ProxyProcess : IAsyncDisposable
         static Live()
         {
             AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAll();
+            AppDomain.CurrentDomain.UnhandledException += (_, _) => KillAll();
             Console.CancelKeyPress += (_, _) => KillAll();
         }
 

@@ -164,6 +164,7 @@ internal static class SoakRun
         data.Secrets = SecretScan.Run(proxy.LogPath, config.Secrets, emulators.Tokens, documents);
         await proxy.DisposeAsync();
 
+        data.Stalls.AddExternal(proxy.LogStalls, "proxy log backed up");
         var verdict = Verdict.Build(data);
         verdict.Print(Console.Out);
         await File.WriteAllTextAsync(Path.Combine(output, "summary.txt"), verdict.ToText(), CancellationToken.None);
@@ -221,7 +222,7 @@ internal static class SoakRun
         }
 
         events.AddRange(data.IdleDeaths.Select(d => (d, "SKLM ids idle-dead")));
-        events.AddRange(data.Stalls.Stalls.Select(s => (s.Start, $"SOAK STALLED for {(s.End - s.Start).TotalMilliseconds:0} ms")));
+        events.AddRange(data.Stalls.Stalls.Select(s => (s.Start, $"STALL ({s.Reason}) for {(s.End - s.Start).TotalMilliseconds:0} ms")));
         events.AddRange(data.Schedule.Edits.Select(e => (data.T0 + e.WrittenAt, $"CONFIG {e.Edit.Name} ({e.Mode}) -> {(e.Took is { } t ? t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s" : "no reaction")} {e.Problem}")));
         foreach (var result in data.Load.Results.Where(r => r.Outcome != ClientOutcome.Answered || r.Status is not (200 or 201)))
         {

@@ -13,7 +13,7 @@ internal sealed class StallMonitor : IDisposable
     public static readonly TimeSpan Threshold = TimeSpan.FromMilliseconds(300);
 
     private readonly Thread _thread;
-    private readonly List<(DateTimeOffset Start, DateTimeOffset End)> _stalls = [];
+    private readonly List<(DateTimeOffset Start, DateTimeOffset End, string Reason)> _stalls = [];
     private volatile bool _stop;
 
     public StallMonitor()
@@ -22,7 +22,7 @@ internal sealed class StallMonitor : IDisposable
         _thread.Start();
     }
 
-    public IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> Stalls
+    public IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End, string Reason)> Stalls
     {
         get
         {
@@ -33,8 +33,17 @@ internal sealed class StallMonitor : IDisposable
         }
     }
 
+    /// <summary>Adds stalls seen elsewhere, e.g. windows in which the proxy's own logging was backed up.</summary>
+    public void AddExternal(IEnumerable<(DateTimeOffset Start, DateTimeOffset End)> windows, string reason)
+    {
+        foreach (var (start, end) in windows)
+        {
+            Add(start, end, reason);
+        }
+    }
+
     /// <summary>The stall overlapping [from, to], if any.</summary>
-    public (DateTimeOffset Start, DateTimeOffset End)? Overlapping(DateTimeOffset from, DateTimeOffset to)
+    public (DateTimeOffset Start, DateTimeOffset End, string Reason)? Overlapping(DateTimeOffset from, DateTimeOffset to)
     {
         lock (_stalls)
         {
@@ -71,7 +80,7 @@ internal sealed class StallMonitor : IDisposable
             var wall = DateTimeOffset.UtcNow;
             if (now - last > Threshold)
             {
-                Add(lastWall, wall);
+                Add(lastWall, wall, "soak process not running");
             }
 
             // Thread-pool responsiveness: one probe at a time; a probe that waits longer than the threshold is a stall.
@@ -79,7 +88,7 @@ internal sealed class StallMonitor : IDisposable
             {
                 if (probeLate)
                 {
-                    Add(probeQueuedWall, wall);
+                    Add(probeQueuedWall, wall, "soak thread pool busy");
                     probeLate = false;
                 }
 
@@ -100,11 +109,11 @@ internal sealed class StallMonitor : IDisposable
 
     private int _probeDone = 1;
 
-    private void Add(DateTimeOffset start, DateTimeOffset end)
+    private void Add(DateTimeOffset start, DateTimeOffset end, string reason)
     {
         lock (_stalls)
         {
-            _stalls.Add((start, end));
+            _stalls.Add((start, end, reason));
         }
     }
 }

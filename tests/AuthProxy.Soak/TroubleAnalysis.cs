@@ -62,7 +62,7 @@ internal sealed class TroubleAnalysis
             return trouble with
             {
                 Environmental = true,
-                Cause = $"soak process stalled {(stall.End - stall.Start).TotalMilliseconds:0} ms at +{stall.Start:HH:mm:ss.fff} ({trouble.Cause})",
+                Cause = $"{stall.Reason} for {(stall.End - stall.Start).TotalMilliseconds:0} ms from {stall.Start:HH:mm:ss.fff} ({trouble.Cause})",
             };
         }
 

@@ -111,9 +111,10 @@ internal sealed class Verdict
 
         var stalls = data.Stalls.Stalls;
         var stalled = TimeSpan.FromTicks(stalls.Sum(s => (s.End - s.Start).Ticks));
-        Line("Soak stalls", stalls.Count == 0 ? "none (the soak process, which hosts the emulators, always ran)"
-            : $"{stalls.Count}, {F(stalled.TotalSeconds, "0.0")} s in all, longest {F(stalls.Max(s => (s.End - s.Start).TotalMilliseconds))} ms: " +
-              $"{environmental.Count} answers in them not judged");
+        Line("Stalls", stalls.Count == 0 ? "none: the soak process (which hosts the emulators) always ran, the proxy's log never backed up"
+            : string.Join("; ", stalls.GroupBy(s => s.Reason).Select(g =>
+                $"{g.Key}: {g.Count()}× ({F(g.Sum(s => (s.End - s.Start).TotalSeconds), "0.0")} s, longest {F(g.Max(s => (s.End - s.Start).TotalMilliseconds))} ms)")) +
+              $" — {environmental.Count} answers in them not judged");
         foreach (var trouble in environmental.Take(3))
         {
             Line("  not judged", $"+{F((trouble.Result.Start - data.T0).TotalSeconds, "0.00")} s {trouble.Result.Operation.Method} {trouble.Result.Operation.PathAndQuery}: {trouble.Cause}");
@@ -121,7 +122,7 @@ internal sealed class Verdict
 
         if (stalled > (data.LoadEnd - data.T0) * 0.05)
         {
-            Breach($"inconclusive: the soak process stalled for {F(stalled.TotalSeconds, "0.0")} s, over 5% of the run (machine overloaded?)");
+            Breach($"inconclusive: stalls for {F(stalled.TotalSeconds, "0.0")} s, over 5% of the run (machine overloaded, or the proxy's log backed up)");
         }
 
         foreach (var trouble in unexcused.Take(12))
@@ -295,14 +296,31 @@ internal sealed class Verdict
         Line("Config edits", $"{edits.Count} during the load: {valid.Count} valid, applied in " +
             string.Join("/", valid.Select(e => e.Took is { } t ? F(t.TotalSeconds, "0.0") + " s" : "never")) +
             $"; {invalid.Count} invalid, rejected in " + string.Join("/", invalid.Select(e => e.Took is { } t ? F(t.TotalSeconds, "0.0") + " s" : "never")));
+        // A proxy frozen by a stall (its log backed up, or the machine) cannot answer in time: reported, not judged.
         foreach (var edit in edits.Where(e => e.Problem is not null))
         {
-            Breach($"config edit '{edit.Edit.Name}' ({edit.Mode}) at +{F(edit.WrittenAt.TotalSeconds)} s: {edit.Problem}");
+            var written = data.T0 + edit.WrittenAt;
+            var text = $"config edit '{edit.Edit.Name}' ({edit.Mode}) at +{F(edit.WrittenAt.TotalSeconds)} s: {edit.Problem}";
+            if (data.Stalls.Overlapping(written, written + SoakTimes.ReloadDeadline) is { } stall)
+            {
+                Line("  not judged", $"{text} (during a stall: {stall.Reason})");
+            }
+            else
+            {
+                Breach(text);
+            }
         }
 
-        foreach (var problem in data.Schedule.ReadinessProblems)
+        foreach (var (at, problem) in data.Schedule.ReadinessProblems)
         {
-            Breach("readiness: " + problem);
+            if (data.Stalls.Overlapping(at - TimeSpan.FromSeconds(5), at) is { } stall)
+            {
+                Line("  not judged", $"readiness: {problem} (during a stall: {stall.Reason})");
+            }
+            else
+            {
+                Breach("readiness: " + problem);
+            }
         }
     }
 
