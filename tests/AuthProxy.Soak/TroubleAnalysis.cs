@@ -1,4 +1,5 @@
 using System.Globalization;
+using AuthProxy.Sandbox.Tokens;
 
 namespace AuthProxy.Soak;
 
@@ -23,22 +24,23 @@ internal sealed class TroubleAnalysis
     private readonly SoakConfig _config;
     private readonly Observatory _observatory;
     private readonly IReadOnlyList<DateTimeOffset> _revocations;
-    private readonly IReadOnlyList<DateTimeOffset> _idleDeaths;
     private readonly Dictionary<string, List<TokenCall>> _successes = [];
     private readonly Dictionary<string, List<FetchAttempt>> _attempts = [];
     private readonly Dictionary<string, List<InjectedFault>> _faults = [];
     private readonly Dictionary<string, List<DateTimeOffset>> _traffic = [];
     private readonly StallMonitor _stalls;
+    private readonly List<IssuedToken> _sklmTokens;
 
     public TroubleAnalysis(SoakOptions options, SoakConfig config, Observatory observatory, FaultInjector injector,
-        IReadOnlyList<DateTimeOffset> revocations, IReadOnlyList<DateTimeOffset> idleDeaths, IReadOnlyList<ClientResult> results, StallMonitor stalls)
+        IReadOnlyList<DateTimeOffset> revocations, IReadOnlyList<ClientResult> results, StallMonitor stalls,
+        IssuedTokenStore tokens)
     {
+        _sklmTokens = [.. tokens.Snapshot(AuthProxy.Sandbox.Sklm.SklmEmulator.Issuer)];
         _stalls = stalls;
         _options = options;
         _config = config;
         _observatory = observatory;
         _revocations = revocations;
-        _idleDeaths = idleDeaths;
         var calls = observatory.TokenCalls.ToList();
         foreach (var provider in SoakTopology.Providers)
         {
@@ -165,7 +167,7 @@ internal sealed class TroubleAnalysis
         {
             var expiry = model.UsableUntilEarliest(last.Start);
             var revoked = _revocations.Where(r => r > last.Start).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
-            var idle = provider.Emulator == "sklm" ? _idleDeaths.Where(d => d > last.End!.Value).DefaultIfEmpty(DateTimeOffset.MaxValue).Min() : DateTimeOffset.MaxValue;
+            var idle = provider.Emulator == "sklm" ? IdleDeath(last) : DateTimeOffset.MaxValue;
             var invalid = Min(expiry, Min(revoked, idle));
             if (result.End + SoakTimes.Slack < invalid)
             {
@@ -231,7 +233,7 @@ internal sealed class TroubleAnalysis
             var usableTo = model.UsableUntilEarliest(token.Start);
             var replacedEarly = i + 1 < successes.Count && successes[i + 1].Start < refreshFrom;
             var invalidated = _revocations.Any(r => r > token.Start && r < usableTo) ||
-                (provider.Emulator == "sklm" && _idleDeaths.Any(d => d > token.Start && d < usableTo));
+                (provider.Emulator == "sklm" && IdleDeath(token) < usableTo);
             var trafficFrom = model.RefreshLatest(token.End!.Value, _options.RefreshAfter);
             var hadTraffic = usableTo > trafficFrom && _traffic[provider.Name].Any(t => t >= trafficFrom && t < usableTo);
             var renewalEnd = model.UsableUntilLatest(token.End!.Value) + SoakTimes.Slack;
@@ -249,6 +251,25 @@ internal sealed class TroubleAnalysis
         }
 
         return (due, missed);
+    }
+
+    /// <summary>
+    /// When the SKLM session id a fetch obtained died of idleness: its last accepted use plus the idle timeout (the store
+    /// knows both). Besides the scheduled quiet periods this catches ids that sat idle because the proxy was stalled.
+    /// </summary>
+    private DateTimeOffset IdleDeath(TokenCall fetch)
+    {
+        var death = DateTimeOffset.MaxValue;
+        foreach (var token in _sklmTokens)
+        {
+            if (token.IssuedAt >= fetch.Start - TimeSpan.FromMilliseconds(5) && token.IssuedAt <= fetch.End!.Value + TimeSpan.FromMilliseconds(5) &&
+                token.IdleTimeout is { } idle && token.LastUsed + idle < death)
+            {
+                death = token.LastUsed + idle;
+            }
+        }
+
+        return death;
     }
 
     /// <summary>

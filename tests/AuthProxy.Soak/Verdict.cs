@@ -95,7 +95,7 @@ internal sealed class Verdict
             revocations = [.. data.Schedule.Revocations];
         }
 
-        var analysis = new TroubleAnalysis(data.Options, data.Config, data.Observatory, data.Injector, revocations, data.IdleDeaths, results, data.Stalls);
+        var analysis = new TroubleAnalysis(data.Options, data.Config, data.Observatory, data.Injector, revocations, results, data.Stalls, data.Emulators.Tokens);
         var troubles = results.Select(analysis.Classify).OfType<Trouble>().ToList();
         var excused = troubles.Where(t => t.Excused).ToList();
         var environmental = troubles.Where(t => t.Environmental).ToList();
