@@ -50,6 +50,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
             {
                 using var aborted = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
                 context.RequestAborted = aborted.Token;
+                options.OnRequest?.Invoke(context);
                 await next(context);
             });
             map(app);

@@ -30,6 +30,14 @@ public abstract class EmulatorOptions
     /// <summary>Runs before every API endpoint; may write a response and return <see langword="true"/> to stop there.</summary>
     public Func<HttpContext, Task<bool>>? BeforeApi { get; set; }
 
+    /// <summary>
+    /// Observes every request the emulator receives, before routing: also the ones no endpoint maps (a path the
+    /// emulator does not serve) and the ones a hook answers. Soak runs use it to see which credential reached which
+    /// upstream; register <c>context.Response.OnCompleted</c> to see the answer. Must not write a response.
+    /// </summary>
+    /// <remarks>Default: none.</remarks>
+    public Action<HttpContext>? OnRequest { get; set; }
+
     /// <summary>Adds log providers to the emulator's host.</summary>
     /// <remarks>Default: no logging.</remarks>
     public Action<ILoggingBuilder>? ConfigureLogging { get; set; }

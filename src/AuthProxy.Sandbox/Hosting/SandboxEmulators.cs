@@ -41,13 +41,13 @@ public sealed class SandboxEmulators : IAsyncDisposable
         var started = new List<IAsyncDisposable>(4);
         try
         {
-            var iam = await IamEmulator.StartAsync(Configure(new IamEmulatorOptions { Port = options.IamPort }), cancellationToken);
+            var iam = await IamEmulator.StartAsync(Configure("iam", new IamEmulatorOptions { Port = options.IamPort }), cancellationToken);
             started.Add(iam);
-            var keyProtect = await KeyProtectEmulator.StartAsync(Configure(new KeyProtectEmulatorOptions { Port = options.KeyProtectPort }), cancellationToken);
+            var keyProtect = await KeyProtectEmulator.StartAsync(Configure("keyprotect", new KeyProtectEmulatorOptions { Port = options.KeyProtectPort }), cancellationToken);
             started.Add(keyProtect);
-            var cloudPak = await CloudPakEmulator.StartAsync(Configure(new CloudPakEmulatorOptions { Port = options.CloudPakPort }), cancellationToken);
+            var cloudPak = await CloudPakEmulator.StartAsync(Configure("cloudpak", new CloudPakEmulatorOptions { Port = options.CloudPakPort }), cancellationToken);
             started.Add(cloudPak);
-            var sklm = await SklmEmulator.StartAsync(Configure(new SklmEmulatorOptions { Port = options.SklmPort }), cancellationToken);
+            var sklm = await SklmEmulator.StartAsync(Configure("sklm", new SklmEmulatorOptions { Port = options.SklmPort }), cancellationToken);
             return new SandboxEmulators(tokens, iam, keyProtect, cloudPak, sklm);
         }
         catch
@@ -60,9 +60,14 @@ public sealed class SandboxEmulators : IAsyncDisposable
             throw;
         }
 
-        T Configure<T>(T emulatorOptions)
+        T Configure<T>(string name, T emulatorOptions)
             where T : EmulatorOptions
         {
+            if (options.OnRequest is { } onRequest)
+            {
+                emulatorOptions.OnRequest = context => onRequest(name, context);
+            }
+
             emulatorOptions.Tokens = tokens;
             emulatorOptions.TimeProvider = options.TimeProvider;
             emulatorOptions.ConfigureLogging = options.ConfigureLogging;

@@ -23,6 +23,13 @@ public sealed class SandboxEmulatorsOptions
     /// <remarks>Default: no logging.</remarks>
     public Action<ILoggingBuilder>? ConfigureLogging { get; set; }
 
+    /// <summary>
+    /// Observes every request of every emulator before routing (see <see cref="EmulatorOptions.OnRequest"/>); the first
+    /// argument names the emulator: <c>iam</c>, <c>keyprotect</c>, <c>cloudpak</c> or <c>sklm</c>.
+    /// </summary>
+    /// <remarks>Default: none.</remarks>
+    public Action<string, HttpContext>? OnRequest { get; set; }
+
     /// <summary>All four emulators on ephemeral ports, as tests and soak runs want them.</summary>
     public static SandboxEmulatorsOptions Ephemeral() => new() { IamPort = 0, KeyProtectPort = 0, CloudPakPort = 0, SklmPort = 0 };
 }
