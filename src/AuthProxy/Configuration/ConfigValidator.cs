@@ -91,13 +91,6 @@ internal static class ConfigValidator
                     problems.Add(new ConfigProblem(address.Path, $"'{address.Value}' is not an absolute http or https URL"));
                 }
             }
-
-            var policy = cluster.GetSection("SessionAffinity:Policy");
-            if (string.Equals(policy.Value, "HashCookie", StringComparison.OrdinalIgnoreCase))
-            {
-                problems.Add(new ConfigProblem(policy.Path,
-                    "the 'HashCookie' session affinity policy is not available in this build; use 'Cookie' (the default) or 'CustomHeader'"));
-            }
         }
     }
 

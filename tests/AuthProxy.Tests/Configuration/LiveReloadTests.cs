@@ -89,7 +89,7 @@ public sealed class LiveReloadTests(ITestOutputHelper output)
     [InlineData("unknown-provider", "ReverseProxy:Routes:kms:Transforms:1:AuthToken", "unknown token provider 'nope'")]
     [InlineData("unknown-type", "TokenProviders:kp:Type", "unknown provider type 'IamApiKeyy'")]
     [InlineData("missing-secret", "TokenProviders:kp:ApiKey", "required")]
-    [InlineData("hash-cookie", "ReverseProxy:Clusters:keyprotect:SessionAffinity:Policy", "HashCookie")]
+    [InlineData("bad-affinity", "ReverseProxy:Clusters:keyprotect", "'Sticky'")]
     [InlineData("wrong-type", "TokenProviders:kp:Timeout", "not a duration")]
     public async Task InvalidEdit_IsRejectedAsAWhole_LastGoodConfigKeepsServing(string edit, string path, string reason)
     {
@@ -106,7 +106,7 @@ public sealed class LiveReloadTests(ITestOutputHelper output)
             "unknown-provider" => good.Replace("\"AuthToken\": \"kp\"", "\"AuthToken\": \"nope\""),
             "unknown-type" => good.Replace("\"IamApiKey\"", "\"IamApiKeyy\""),
             "missing-secret" => good.Replace($"\"ApiKey\": \"{Configs.ApiKey}\", ", ""),
-            "hash-cookie" => good.Replace("\"Destinations\"", "\"SessionAffinity\": { \"Enabled\": true, \"Policy\": \"HashCookie\" }, \"Destinations\""),
+            "bad-affinity" => good.Replace("\"Destinations\"", "\"SessionAffinity\": { \"Enabled\": true, \"Policy\": \"Sticky\" }, \"Destinations\""),
             "wrong-type" => good.Replace("\"TokenUrl\"", "\"Timeout\": \"ten seconds\", \"TokenUrl\""),
             _ => throw new ArgumentOutOfRangeException(nameof(edit)),
         };

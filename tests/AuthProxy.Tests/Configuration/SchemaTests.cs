@@ -216,7 +216,7 @@ public sealed class SchemaTests : IDisposable
     [InlineData("ReverseProxy.Routes.r.Match", "{}", true)]
     [InlineData("ReverseProxy.Routes.r.Order", "\"first\"", true)]
     [InlineData("ReverseProxy.Clusters.c.Destinations.d.Address", "\"ftp://files.example.com/\"", true)]
-    [InlineData("ReverseProxy.Clusters.c.SessionAffinity", """{ "Enabled": true, "Policy": "HashCookie" }""", true)]
+    [InlineData("ReverseProxy.Clusters.c.SessionAffinity", """{ "Enabled": true, "Policy": "Sticky" }""", true)]
     [InlineData("ReverseProxy.Clusters.c.LoadBalancingPolicy", "\"Fastest\"", true)]
     // Stricter than the proxy, which ignores these: options another type uses, unknown top-level sections and route keys;
     // and "25:00:00", which .NET reads as 25 days (the schema wants hours 0-23, days as "d.hh:mm:ss").
