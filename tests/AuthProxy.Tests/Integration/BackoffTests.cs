@@ -9,7 +9,7 @@ public sealed class BackoffTests(ITestOutputHelper output)
     [Fact]
     public async Task FailingIam_TwoHundredRequestsOverThreeSeconds_CauseAHandfulOfTokenRequests()
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         await using var iam = await FakeServer.StartAsync(FakeIam.Error(500, "BXNIM0001E", "Internal error"));
         await using var upstream = await FakeServer.StartAsync();
         await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output, time, LogLevel.Information);
@@ -38,7 +38,7 @@ public sealed class BackoffTests(ITestOutputHelper output)
     [Fact]
     public async Task TooManyRequestsWithRetryAfter_IsHonoured_ThenSuccessResets()
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         var throttled = true;
         var tokens = FakeIam.Tokens();
         await using var iam = await FakeServer.StartAsync((c, r) =>

@@ -59,7 +59,7 @@ public sealed class SoakFindingsTests(ITestOutputHelper output)
     [Fact]
     public async Task SecondRevocationWithinASecond_OfATokenThatWorked_IsCoveredByTheRetry()
     {
-        var time = new FakeTimeProvider(); // frozen: both revocations fall within the same second
+        var time = new FakeTimeProvider(TestClock.Start); // frozen: both revocations fall within the same second
         var revoked = new ConcurrentDictionary<string, bool>();
         await using var iam = await FakeServer.StartAsync(FakeIam.Tokens(time: time));
         await using var upstream = await FakeServer.StartAsync(async (c, r) =>

@@ -9,7 +9,7 @@ public sealed class Cp4dAuthorizeSourceTests
     [Fact]
     public async Task Fetch_ApiKey_PostsUsernameAndApiKeyJson_ReturnsBearerToken()
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         var jwt = Jwt(time.GetUtcNow().AddHours(12), time.GetUtcNow());
         await using var cpd = await FakeServer.StartAsync((c, _) => Json(c, 200, new { _messageCode_ = "200", message = "success", token = jwt }));
         using var files = new TempDirectory();
@@ -71,7 +71,7 @@ public sealed class Cp4dAuthorizeSourceTests
     [InlineData(false)]
     public async Task Fetch_JwtExpiringIn60s_RefreshAt48sAfterIssue(bool withIat)
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         var issued = time.GetUtcNow();
         var jwt = Jwt(issued.AddSeconds(60), withIat ? issued : null);
         await using var cpd = await FakeServer.StartAsync((c, _) => Json(c, 200, new { token = jwt }));

@@ -13,7 +13,7 @@ public sealed class Cp4dIdentitySourceTests
     [InlineData("AccessToken")]
     public async Task Fetch_ExchangesPasswordForIamTokenThenValidatesAuth_ReturnsBearerPlatformToken(string field)
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         var jwt = Jwt(time.GetUtcNow().AddHours(2), time.GetUtcNow());
         await using var cpd = await FakeServer.StartAsync((c, r) => r.Path == "/idprovider/v1/auth/identitytoken"
             ? Json(c, 200, new { access_token = IamToken, token_type = "Bearer", expires_in = 43200 })

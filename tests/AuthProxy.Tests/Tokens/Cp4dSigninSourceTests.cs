@@ -8,7 +8,7 @@ public sealed class Cp4dSigninSourceTests
     [Fact]
     public async Task Fetch_PostsUsernameAndPasswordJsonToSignin_ReturnsBearerWithJwtLifetime()
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         var jwt = Jwt(time.GetUtcNow().AddHours(1));
         await using var cpd = await FakeServer.StartAsync((c, _) => Json(c, 200, new { _messageCode_ = "success", message = "success", token = jwt }));
         using var files = new TempDirectory();

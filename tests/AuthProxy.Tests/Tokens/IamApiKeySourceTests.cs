@@ -10,7 +10,7 @@ public sealed class IamApiKeySourceTests
     [Fact]
     public async Task Fetch_PostsApiKeyGrantForm_ReturnsBearerWithReplyLifetime()
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         await using var iam = await FakeServer.StartAsync(FakeIam.Tokens(expiresIn: 3600, time: time));
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("IamApiKey", iam.Url, files), time);
@@ -109,7 +109,7 @@ public sealed class IamApiKeySourceTests
     [Fact]
     public async Task Fetch_ReplyWithoutLifetimeButJwt_UsesJwtExpiry()
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         var jwt = Jwt(time.GetUtcNow().AddMinutes(30), time.GetUtcNow());
         await using var iam = await FakeServer.StartAsync((c, _) => Json(c, 200, new { access_token = jwt }));
         using var files = new TempDirectory();

@@ -10,7 +10,7 @@ public sealed class IamTrustedProfileSourceTests
     [Fact]
     public async Task Fetch_ProfileId_PostsCrTokenGrantForm_ReturnsBearer()
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         await using var iam = await FakeServer.StartAsync(FakeIam.Tokens(expiresIn: 1200, time: time));
         using var files = new TempDirectory();
         var options = OptionsFor("IamTrustedProfile", iam.Url, files);
@@ -62,7 +62,7 @@ public sealed class IamTrustedProfileSourceTests
         options.CrTokenFile = null;
         string[] defaults = [files.PathOf("vault-token"), files.PathOf("sa-token")];
         files.Write("sa-token", "sa-token-value");
-        using var source = new IamTrustedProfileSource(options, new FakeTimeProvider(), defaults);
+        using var source = new IamTrustedProfileSource(options, new FakeTimeProvider(TestClock.Start), defaults);
 
         var first = await source.FetchOnceAsync();
         files.Write("vault-token", "vault-token-value");
@@ -81,7 +81,7 @@ public sealed class IamTrustedProfileSourceTests
         var options = OptionsFor("IamTrustedProfile", iam.Url, files);
         options.CrTokenFile = null;
         string[] defaults = [files.PathOf("vault-token"), files.PathOf("sa-token")];
-        using var source = new IamTrustedProfileSource(options, new FakeTimeProvider(), defaults);
+        using var source = new IamTrustedProfileSource(options, new FakeTimeProvider(TestClock.Start), defaults);
 
         var result = await source.FetchOnceAsync();
 

@@ -60,7 +60,7 @@ internal static class ProviderTestKit
     }
 
     public static ITokenSource Create(TokenProviderOptions options, TimeProvider? time = null) =>
-        TokenProviderTypes.CreateSource(options, time ?? new FakeTimeProvider());
+        TokenProviderTypes.CreateSource(options, time ?? new FakeTimeProvider(TestClock.Start));
 
     /// <summary>One fetch, bounded by the test timeout.</summary>
     public static async Task<TokenResult> FetchOnceAsync(this ITokenSource source)

@@ -8,7 +8,7 @@ public sealed class SklmSourceTests
     [Fact]
     public async Task SklmLogin_PostsJsonCredentialsToLogin_ReturnsSklmAuthHeaderWithConfiguredLifetime()
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         await using var sklm = await FakeServer.StartAsync((c, _) => Json(c, 200, new { userAuthId = "6c4a5f3e-session" }));
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("SklmLogin", sklm.Url, files), time);
@@ -82,7 +82,7 @@ public sealed class SklmSourceTests
     [Fact]
     public async Task Fetch_LifetimeOption_SetsExpiry()
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         await using var sklm = await FakeServer.StartAsync(Succeed());
         using var files = new TempDirectory();
         var options = OptionsFor("SklmLogin", sklm.Url, files);

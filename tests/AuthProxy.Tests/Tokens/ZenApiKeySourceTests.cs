@@ -39,7 +39,7 @@ public sealed class ZenApiKeySourceTests
     [Fact]
     public async Task Fetch_KeyFromFile_LivesForLifetimeAndPicksUpRotatedKey()
     {
-        var time = new FakeTimeProvider();
+        var time = new FakeTimeProvider(TestClock.Start);
         using var files = new TempDirectory();
         var options = new TokenProviderOptions { Type = "ZenApiKey", Username = "admin", ApiKeyFile = files.Write("zen-key", "key-one\n") };
         using var source = Create(options, time);
