@@ -1,3 +1,4 @@
+using System.Reflection;
 using AuthProxy.Configuration;
 using AuthProxy.Hosting;
 using AuthProxy.Sandbox.Hosting;
@@ -18,6 +19,12 @@ if (argumentError is not null)
 if (arguments.Help)
 {
     Console.WriteLine(SandboxArguments.Usage);
+    return 0;
+}
+
+if (arguments.Version)
+{
+    Console.WriteLine($"AuthProxy.Sandbox {typeof(SandboxArguments).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}");
     return 0;
 }
 
@@ -60,6 +67,13 @@ await using (emulators)
     {
         // The runner prints its own banner; the host's "Application started" lines would only repeat it.
         proxy = AuthProxyApp.Build(proxyArgs, builder => builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true));
+    }
+    catch (ArgumentException ex)
+    {
+        Console.Error.WriteLine($"AuthProxy sandbox: {ex.Message.Replace(" (Parameter 'args')", "", StringComparison.Ordinal)}");
+        Console.Error.WriteLine();
+        Console.Error.WriteLine(SandboxArguments.Usage);
+        return 2;
     }
     catch (ConfigurationProblemsException ex)
     {

@@ -21,8 +21,9 @@ internal sealed class SandboxArguments
           --keyprotect-port N    Key Protect emulator port (default 8092)
           --cloudpak-port N      Cloud Pak emulator port (default 8093)
           --sklm-port N          SKLM emulator port (default 8094)
-          --help                 show this text
-        Proxy arguments: --config PATH, --urls URL, any configuration key (see README).
+          -h, --help             show this text
+          --version              show the version
+        Proxy arguments: --config PATH, --urls URL, --Section:Key VALUE (see AuthProxy --help).
         A port other than the default needs a configuration whose URLs name it.
         """;
 
@@ -35,6 +36,8 @@ internal sealed class SandboxArguments
     public bool EmulatorsOnly { get; private set; }
 
     public bool Help { get; private set; }
+
+    public bool Version { get; private set; }
 
     /// <summary>The arguments meant for the proxy, in their original order.</summary>
     public IReadOnlyList<string> ProxyArgs { get; private set; } = [];
@@ -55,6 +58,9 @@ internal sealed class SandboxArguments
                     break;
                 case "--help" or "-h" or "-?":
                     parsed.Help = true;
+                    break;
+                case "--version":
+                    parsed.Version = true;
                     break;
                 case "--iam-port":
                     parsed.Emulators.IamPort = ReadPort(args, ref i, name, inlineValue, ref error);

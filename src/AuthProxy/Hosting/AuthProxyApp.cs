@@ -1,7 +1,7 @@
 using AuthProxy.Configuration;
-using AuthProxy.InboundAuth;
 using AuthProxy.Telemetry;
-using Microsoft.Extensions.Configuration.EnvironmentVariables;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace AuthProxy.Hosting;
 
@@ -12,71 +12,55 @@ public static class AuthProxyApp
     public const string DefaultUrl = "http://127.0.0.1:8080";
 
     /// <summary>
-    /// Defaults that keep the per-request path quiet: ASP.NET Core and YARP log every request at Information,
-    /// which costs more than the proxying itself. Operators raise them through <c>Logging:LogLevel</c> as usual.
-    /// </summary>
-    private static readonly Dictionary<string, string?> DefaultSettings = new()
-    {
-        ["Logging:LogLevel:Default"] = "Information",
-        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
-        ["Logging:LogLevel:Yarp"] = "Warning",
-        ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
-    };
-
-    /// <summary>
-    /// Builds the proxy from its command-line arguments. Throws <see cref="ConfigurationProblemsException"/>
-    /// when the configuration is invalid.
+    /// Builds the proxy from its command-line arguments (<c>--config</c>, <c>--urls</c>, configuration overrides).
+    /// Throws <see cref="ConfigurationProblemsException"/> when the configuration is invalid and
+    /// <see cref="ArgumentException"/> for arguments the command line does not accept.
     /// </summary>
     /// <param name="args">Command-line arguments (<c>--config</c>, <c>--urls</c>, any configuration key).</param>
     /// <param name="configure">Lets the sandbox and tests adjust the builder (e.g. a fake <see cref="TimeProvider"/>).</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var configPath = ConfigFile.ResolvePath(args);
-        var (data, result) = ConfigLoader.Load(configPath);
-        if (!result.IsValid)
+        var command = CommandLine.Parse(args);
+        if (command.Error is not null || command.Verb != CommandVerb.Run)
         {
-            throw new ConfigurationProblemsException(result.Problems);
+            throw new ArgumentException(command.Error ?? $"'{command.Verb}' does not start the proxy", nameof(args));
         }
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args });
-        // Lowest precedence: the configuration file, environment and command line override these.
-        builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = DefaultSettings });
-        var validated = new ValidatedConfigurationSource(data);
-        InsertBeforeEnvironment(builder.Configuration, validated);
-
-        if (!HasConfiguredListener(builder.Configuration))
-        {
-            builder.WebHost.UseUrls(DefaultUrl);
-        }
-
-        builder.Services.AddAuthProxy(builder.Configuration, validated, configPath, result);
-        configure?.Invoke(builder);
-        builder.AddAuthProxyOpenTelemetry();
-
-        // Checked on the final configuration (command line included), before anything is bound: InboundAuth rules,
-        // and no anonymous proxy on a non-loopback listener (CONTRACT §4).
-        var inboundProblems = InboundAuthValidator.ValidateStartup(builder.Configuration);
-        if (inboundProblems.Count > 0)
-        {
-            throw new ConfigurationProblemsException(inboundProblems);
-        }
-
-        var app = builder.Build();
-        app.MapAuthProxy();
-        return app;
+        return Build(command, configure);
     }
 
-    /// <summary>Runs the proxy until shutdown; returns the process exit code.</summary>
+    /// <summary>Runs the command line until shutdown; returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args is ["validate", .. var rest])
+        {
+            return ValidateCommand.Run(rest, Console.Out, Console.Error);
+        }
+
+        var command = CommandLine.Parse(args);
+        switch (command)
+        {
+            case { Error: { } error }:
+                await Console.Error.WriteLineAsync($"AuthProxy: {error}");
+                await Console.Error.WriteLineAsync();
+                await Console.Error.WriteLineAsync(CommandLine.Usage);
+                return 2;
+            case { Verb: CommandVerb.Help }:
+                await Console.Out.WriteLineAsync(CommandLine.Usage);
+                return 0;
+            case { Verb: CommandVerb.Version }:
+                await Console.Out.WriteLineAsync($"AuthProxy {CommandLine.Version}");
+                return 0;
+        }
+
         WebApplication app;
         try
         {
-            app = Build(args);
+            app = Build(command, configure: null);
         }
         catch (ConfigurationProblemsException ex)
         {
-            await Console.Error.WriteLineAsync($"AuthProxy: configuration '{ConfigFile.ResolvePath(args)}' is invalid:");
+            await Console.Error.WriteLineAsync($"AuthProxy: configuration '{ConfigFile.ResolvePath(command.ConfigPath)}' is invalid:");
             foreach (var problem in ex.Problems)
             {
                 await Console.Error.WriteLineAsync("  " + problem);
@@ -87,26 +71,54 @@ public static class AuthProxyApp
 
         await using (app)
         {
-            await app.RunAsync();
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (Exception ex) when (ListenerFailure.Describe(ex, Listeners(app)) is { } line)
+            {
+                await Console.Error.WriteLineAsync($"AuthProxy: {line}");
+                return 1;
+            }
+
+            await app.WaitForShutdownAsync();
         }
 
         return 0;
     }
 
-    private static void InsertBeforeEnvironment(ConfigurationManager configuration, IConfigurationSource source)
+    private static WebApplication Build(CommandLine command, Action<WebApplicationBuilder>? configure)
     {
-        var sources = configuration.Sources;
-        var index = sources.Count;
-        for (var i = 0; i < sources.Count; i++)
+        var snapshot = ConfigSnapshot.Load(ConfigFile.ResolvePath(command.ConfigPath), command.ConfigArgs);
+        if (!snapshot.IsValid)
         {
-            if (sources[i] is EnvironmentVariablesConfigurationSource { Prefix: null or "" })
-            {
-                index = i;
-                break;
-            }
+            throw new ConfigurationProblemsException(snapshot.Problems);
         }
 
-        sources.Insert(index, source);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [.. command.ConfigArgs] });
+        // The slim builder leaves out Kestrel's HTTPS configuration; https listeners in Kestrel:Endpoints need it.
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        var file = new ConfigFileSource(snapshot.FileData);
+        ConfigLayers.Arrange(builder.Configuration, file);
+        if (!HasConfiguredListener(builder.Configuration))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.Services.AddAuthProxy(builder.Configuration, snapshot, file, command.ConfigArgs);
+        configure?.Invoke(builder);
+        builder.AddAuthProxyOpenTelemetry();
+        BindFailureLogFilter.Install(builder.Services);
+
+        var app = builder.Build();
+        app.MapAuthProxy();
+        return app;
+    }
+
+    private static string Listeners(WebApplication app)
+    {
+        var addresses = app.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses;
+        return addresses is { Count: > 0 } ? string.Join(", ", addresses) : app.Configuration["urls"] ?? DefaultUrl;
     }
 
     private static bool HasConfiguredListener(ConfigurationManager configuration) =>

@@ -10,23 +10,26 @@ namespace AuthProxy.Hosting;
 /// <summary>Registers AuthProxy's services. <c>Program</c> only composes these.</summary>
 internal static class AuthProxyServiceCollectionExtensions
 {
-    public static IServiceCollection AddAuthProxy(this IServiceCollection services, IConfiguration configuration,
-        ValidatedConfigurationSource validated, string configPath, ValidatedConfig initial)
+    /// <summary>Registers every feature, each starting from its part of the validated <paramref name="snapshot"/>.</summary>
+    public static IServiceCollection AddAuthProxy(this IServiceCollection services, IConfiguration configuration, ConfigSnapshot snapshot,
+        ConfigFileSource file, IReadOnlyList<string> commandLine)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(validated);
-        services.AddSingleton(sp => new ConfigState(configPath, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
-        services.AddAuthProxyTokens(initial.Providers);
-        services.AddInboundAuth(configuration);
+        services.AddSingleton(file);
+        services.AddSingleton(new ReloadInputs(snapshot, commandLine));
+        services.AddSingleton(sp => new ConfigState(snapshot.Path, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
+        services.AddAuthProxyTokens(snapshot.Providers);
+        services.AddInboundAuth(snapshot.Clients, snapshot.NonLoopbackListeners);
 
         services.TryAddSingleton<AuthTokenRouteTable>();
         services.AddReverseProxy()
-            .LoadFromConfig(configuration.GetSection(ConfigValidator.ReverseProxySection))
+            .LoadFromConfig(configuration.GetSection(ReverseProxyConfigCheck.Section))
             .AddTransformFactory<AuthTokenTransformFactory>()
             .AddInboundCredentialRemoval();
 
         services.AddSingleton<ConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
+        services.AddHostedService<StartupAnnouncement>();
         services.AddHealthChecks().AddCheck<ConfigReadinessCheck>("config", tags: [ConfigReadinessCheck.Tag]);
         return services;
     }

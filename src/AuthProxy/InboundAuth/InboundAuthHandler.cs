@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using AuthProxy.Proxy;
+using AuthProxy.Http;
 using AuthProxy.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,3 @@
-using AuthProxy.Configuration;
 using AuthProxy.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -10,21 +9,23 @@ namespace AuthProxy.InboundAuth;
 internal static class InboundAuthServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the inbound authentication scheme (the default scheme), the <see cref="InboundClientStore"/> filled from
-    /// <paramref name="configuration"/>'s <c>InboundAuth</c> section, and the policy provider behind routes'
-    /// <c>AuthorizationPolicy</c> and the secure-by-default fallback. Pair with <see cref="AddInboundCredentialRemoval"/>.
+    /// Adds the inbound authentication scheme, the <see cref="InboundClientStore"/> holding <paramref name="initial"/>
+    /// (read by <see cref="InboundAuthConfig.Read"/>), and the policy provider behind routes' <c>AuthorizationPolicy</c>
+    /// and the secure-by-default fallback. Pair with <see cref="AddInboundCredentialRemoval"/>.
     /// </summary>
-    public static IServiceCollection AddInboundAuth(this IServiceCollection services, IConfiguration configuration)
+    /// <param name="services">The services.</param>
+    /// <param name="initial">The validated client set to start with.</param>
+    /// <param name="nonLoopbackListeners">The non-loopback listeners the host starts with (for the anonymous-serving warning).</param>
+    public static IServiceCollection AddInboundAuth(this IServiceCollection services, InboundClientSet initial, IReadOnlyList<string> nonLoopbackListeners)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(initial);
         services.AddMetrics();
         services.TryAddSingleton<TokenMetrics>();
         services.TryAddSingleton(sp =>
         {
-            var store = new InboundClientStore(InboundListenerGuard.NonLoopbackListeners(configuration),
-                sp.GetRequiredService<ILogger<InboundClientStore>>());
-            var problems = store.Apply(configuration);
-            return problems.Count == 0 ? store : throw new ConfigurationProblemsException(problems);
+            var store = new InboundClientStore(nonLoopbackListeners, sp.GetRequiredService<ILogger<InboundClientStore>>());
+            store.Update(initial);
+            return store;
         });
 
         // No default authenticate scheme: the authentication middleware would then run the handler on every request.
@@ -47,15 +48,4 @@ internal static class InboundAuthServiceCollectionExtensions
     /// <summary>Removes inbound credentials from every proxied request (first transform of every route).</summary>
     public static IReverseProxyBuilder AddInboundCredentialRemoval(this IReverseProxyBuilder builder) =>
         builder.AddTransforms<InboundCredentialTransformProvider>();
-
-    /// <summary>
-    /// For YARP's validation of a candidate configuration in a throw-away container: lets YARP accept routes'
-    /// policy names (<see cref="InboundAuthValidator"/> checks them against the candidate's <c>InboundAuth:Policies</c>).
-    /// </summary>
-    public static IServiceCollection AddRoutePolicyPlaceholders(this IServiceCollection services)
-    {
-        services.AddAuthorization();
-        services.Replace(ServiceDescriptor.Singleton<IAuthorizationPolicyProvider, RoutePolicyPlaceholderProvider>());
-        return services;
-    }
 }

@@ -76,22 +76,6 @@ internal static class InboundListenerGuard
         return IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip);
     }
 
-    /// <summary>Adds the start-up refusal when the configuration has no clients, is not anonymous, and listens beyond loopback.</summary>
-    public static void Validate(IConfiguration configuration, List<ConfigProblem> problems)
-    {
-        ArgumentNullException.ThrowIfNull(problems);
-        if (InboundAuthConfigReader.DeclaresClients(configuration) || InboundAuthConfigReader.AllowsAnonymous(configuration))
-        {
-            return;
-        }
-
-        var exposed = NonLoopbackListeners(configuration);
-        if (exposed.Count > 0)
-        {
-            problems.Add(Refusal(exposed));
-        }
-    }
-
     /// <summary>The problem reported when an open proxy would be reachable beyond loopback.</summary>
     public static ConfigProblem Refusal(IEnumerable<string> listeners) => new(
         $"{InboundAuthDefaults.Section}:{InboundAuthConfigReader.ClientsKey}",

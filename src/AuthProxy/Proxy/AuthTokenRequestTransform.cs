@@ -1,3 +1,4 @@
+using AuthProxy.Http;
 using AuthProxy.Tokens;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Transforms;

@@ -85,7 +85,7 @@ public sealed class LiveReloadTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData("bad-json", "(file)", "not valid JSON")]
+    [InlineData("bad-json", "ReverseProxy", "not valid JSON at line")]
     [InlineData("unknown-provider", "ReverseProxy:Routes:kms:Transforms:1:AuthToken", "unknown token provider 'nope'")]
     [InlineData("unknown-type", "TokenProviders:kp:Type", "unknown provider type 'IamApiKeyy'")]
     [InlineData("missing-secret", "TokenProviders:kp:ApiKey", "required")]

@@ -81,7 +81,7 @@ public sealed class SchemaTests : IDisposable
     {
         var copy = ShippedConfigs.WriteValidatableCopy(file, _folder.Path);
 
-        var (_, result) = ConfigLoader.Load(copy);
+        var result = ConfigSnapshot.Load(copy, []);
 
         Assert.True(result.IsValid, $"{file}:{Environment.NewLine}{string.Join(Environment.NewLine, result.Problems)}");
     }
@@ -369,7 +369,7 @@ public sealed class SchemaTests : IDisposable
     private bool ProxyAccepts(JsonObject config, out string problems)
     {
         var path = _folder.Write($"config-{Guid.NewGuid():N}.json", config.ToJsonString());
-        var (_, result) = ConfigLoader.Load(path);
+        var result = ConfigSnapshot.Load(path, []);
         problems = string.Join(Environment.NewLine, result.Problems);
         return result.IsValid;
     }

@@ -1,3 +1,4 @@
+using AuthProxy.Hosting;
 using System.Net;
 using System.Text.Json;
 using AuthProxy.Configuration;
@@ -40,7 +41,7 @@ public sealed class StatusAndValidateTests(ITestOutputHelper output)
         var code = ValidateCommand.Run(["--config", path], stdout, stderr);
 
         Assert.Equal(0, code);
-        Assert.Equal("OK", stdout.ToString().Trim());
+        Assert.Equal($"OK: {path}", stdout.ToString().Trim());
         Assert.Equal("", stderr.ToString());
     }
 

@@ -17,7 +17,10 @@ public sealed class InboundAuthHandlerTests : IDisposable
         var keyFile = _folder.Write("batch-key", InboundConfigs.BatchKey + "\n");
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddInboundAuth(InboundConfigs.FromJson(InboundConfigs.Minimal(InboundConfigs.InboundSection(keyFile))));
+        var problems = new List<AuthProxy.Configuration.ConfigProblem>();
+        var clients = InboundAuthConfig.Read(InboundConfigs.FromJson(InboundConfigs.Minimal(InboundConfigs.InboundSection(keyFile))), [], problems);
+        Assert.Empty(problems);
+        services.AddInboundAuth(clients, []);
         _services = services.BuildServiceProvider();
     }
 

@@ -1,3 +1,4 @@
+using AuthProxy.Hosting;
 using AuthProxy.Tests.Infrastructure;
 using AuthProxy.Configuration;
 
@@ -16,7 +17,7 @@ public sealed class InboundAuthValidatorTests(ITestOutputHelper testOutput) : ID
         var keyFile = _folder.Write("batch-key", InboundConfigs.BatchKey);
         var json = InboundConfigs.Gateway("http://127.0.0.1:9", "http://127.0.0.1:9", InboundConfigs.InboundSection(keyFile));
 
-        var result = ConfigValidator.Validate(InboundConfigs.FromJson(json));
+        var result = ConfigChecks.Judge(InboundConfigs.FromJson(json));
 
         Assert.Empty(result.Problems);
     }
@@ -45,7 +46,7 @@ public sealed class InboundAuthValidatorTests(ITestOutputHelper testOutput) : ID
     [MemberData(nameof(SectionProblems))]
     public void InvalidSection_IsReportedOnceWithItsPath(string inbound, string path)
     {
-        var result = ConfigValidator.Validate(InboundConfigs.FromJson(InboundConfigs.Minimal(inbound)));
+        var result = ConfigChecks.Judge(InboundConfigs.FromJson(InboundConfigs.Minimal(inbound)));
 
         var problem = Assert.Single(result.Problems);
         Assert.Equal(path, problem.Path);
@@ -58,7 +59,7 @@ public sealed class InboundAuthValidatorTests(ITestOutputHelper testOutput) : ID
     {
         var file = _folder.Write("empty", " \n");
 
-        var result = ConfigValidator.Validate(InboundConfigs.FromJson(InboundConfigs.Minimal($$"""{ "Clients": { "a": { "ApiKeyFile": "{{file}}" } } }""")));
+        var result = ConfigChecks.Judge(InboundConfigs.FromJson(InboundConfigs.Minimal($$"""{ "Clients": { "a": { "ApiKeyFile": "{{file}}" } } }""")));
 
         var problem = Assert.Single(result.Problems);
         Assert.Equal("InboundAuth:Clients:a:ApiKeyFile", problem.Path);
@@ -71,7 +72,7 @@ public sealed class InboundAuthValidatorTests(ITestOutputHelper testOutput) : ID
         var json = InboundConfigs.Gateway("http://127.0.0.1:9", "http://127.0.0.1:9",
             $$"""{ "Clients": { "billing-app": { "ApiKey": "{{InboundConfigs.BillingKey}}" } }, "Policies": { "other": [ "billing-app" ] } }""");
 
-        var result = ConfigValidator.Validate(InboundConfigs.FromJson(json));
+        var result = ConfigChecks.Judge(InboundConfigs.FromJson(json));
 
         var problem = Assert.Single(result.Problems);
         Assert.Equal("ReverseProxy:Routes:kms:AuthorizationPolicy", problem.Path);

@@ -1,3 +1,4 @@
+using AuthProxy.Tests.Infrastructure;
 using AuthProxy.Configuration;
 using AuthProxy.InboundAuth;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -18,6 +18,19 @@ public sealed class SandboxArgumentsTests
     }
 
     [Theory]
+    [InlineData("--help", true, false)]
+    [InlineData("-h", true, false)]
+    [InlineData("--version", false, true)]
+    public void Parse_HelpAndVersion_AreTheSandboxsOwn(string arg, bool help, bool version)
+    {
+        var parsed = SandboxArguments.Parse([arg, "--urls", "http://127.0.0.1:1"], out var error);
+
+        Assert.Null(error);
+        Assert.Equal(help, parsed.Help);
+        Assert.Equal(version, parsed.Version);
+    }
+
+    [Theory]
     [InlineData("--iam-port")]
     [InlineData("--cloudpak-port", "http")]
     [InlineData("--keyprotect-port=70000")]

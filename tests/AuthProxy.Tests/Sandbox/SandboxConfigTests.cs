@@ -1,3 +1,4 @@
+using AuthProxy.Hosting;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AuthProxy.Configuration;
@@ -18,7 +19,7 @@ public sealed class SandboxConfigTests
     [Fact]
     public void DefaultConfig_IsValid_AndUsesSandboxCredentials()
     {
-        var (_, result) = ConfigLoader.Load(ConfigFiles.Path("authproxy.json"));
+        var result = ConfigSnapshot.Load(ConfigFiles.Path("authproxy.json"), []);
 
         Assert.True(result.IsValid, string.Join(Environment.NewLine, result.Problems));
         var json = Read("authproxy.json");
@@ -45,7 +46,7 @@ public sealed class SandboxConfigTests
         File.WriteAllText(path, json.ToJsonString());
         try
         {
-            var (_, result) = ConfigLoader.Load(path);
+            var result = ConfigSnapshot.Load(path, []);
             Assert.True(result.IsValid, string.Join(Environment.NewLine, result.Problems));
         }
         finally

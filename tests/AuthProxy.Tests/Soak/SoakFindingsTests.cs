@@ -29,10 +29,10 @@ public sealed class SoakFindingsTests(ITestOutputHelper output)
             var link = Path.Combine(directory.FullName, "authproxy.json");
             File.CreateSymbolicLink(link, target);
 
-            var ok = ConfigFile.TryRead(link, out _, out var problem);
+            var content = ConfigFile.Read(link);
 
-            Assert.False(ok);
-            Assert.Contains("larger than", problem!.Reason, StringComparison.Ordinal);
+            Assert.Null(content.Data);
+            Assert.Contains("larger than", content.Problem!.Reason, StringComparison.Ordinal);
         }
         finally
         {

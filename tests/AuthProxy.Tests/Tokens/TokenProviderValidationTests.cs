@@ -1,3 +1,4 @@
+using AuthProxy.Tests.Infrastructure;
 using AuthProxy.Configuration;
 using AuthProxy.Tokens;
 using AuthProxy.Tokens.CloudPak;
@@ -15,7 +16,7 @@ public sealed class TokenProviderValidationTests
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>("TokenProviders:x:" + s.Key, s.Value)))
             .Build();
-        return ConfigValidator.Validate(configuration).Problems;
+        return ConfigChecks.Judge(configuration).Problems;
     }
 
     private static string[] Paths(IEnumerable<ConfigProblem> problems) => problems.Select(p => p.Path).Order(StringComparer.Ordinal).ToArray();
@@ -60,7 +61,7 @@ public sealed class TokenProviderValidationTests
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(all.Select(s => new KeyValuePair<string, string?>("TokenProviders:x:" + s.Item1, s.Item2)))
             .Build();
-        var definition = Assert.Single(ConfigValidator.Validate(configuration).Providers);
+        var definition = Assert.Single(ConfigChecks.Judge(configuration).Providers);
         using var source = TokenProviderTypes.CreateSource(definition.Options, TimeProvider.System);
         Assert.IsType(sourceType, source);
     }

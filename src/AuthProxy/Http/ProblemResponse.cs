@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Net.Http.Headers;
 
-namespace AuthProxy.Proxy;
+namespace AuthProxy.Http;
 
 /// <summary>Writes RFC 9457 <c>application/problem+json</c> answers for requests the proxy does not forward.</summary>
 internal static class ProblemResponse

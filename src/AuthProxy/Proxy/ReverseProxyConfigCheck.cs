@@ -1,23 +1,34 @@
-using AuthProxy.InboundAuth;
-using AuthProxy.Proxy;
+using AuthProxy.Configuration;
 using AuthProxy.Tokens;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Configuration;
 
-namespace AuthProxy.Configuration;
+namespace AuthProxy.Proxy;
 
 /// <summary>
 /// Runs YARP's own parsing and validation on a candidate <c>ReverseProxy</c> section, in a throw-away
 /// container, so a bad route or cluster is reported with its path before it reaches the live proxy
 /// (which would otherwise log it and keep the old routes without telling the rest of our configuration).
+/// Route <c>AuthorizationPolicy</c> names are accepted here: the inbound authentication feature checks them against
+/// its own section.
 /// </summary>
 internal static class ReverseProxyConfigCheck
 {
-    public static void Validate(IConfigurationSection section, IEnumerable<string> providerNames, List<ConfigProblem> problems)
+    /// <summary>The configuration section: YARP's own schema.</summary>
+    public const string Section = "ReverseProxy";
+
+    /// <summary>Checks the <c>ReverseProxy</c> section under <paramref name="configuration"/>; routes may name <paramref name="providerNames"/>.</summary>
+    public static void Validate(IConfiguration configuration, IEnumerable<string> providerNames, List<ConfigProblem> problems)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(problems);
+        var section = configuration.GetSection(Section);
+        ValidateDestinations(section, problems);
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddAuthorization();
-        services.AddRoutePolicyPlaceholders();
+        services.Replace(ServiceDescriptor.Singleton<IAuthorizationPolicyProvider, AnyPolicyName>());
         services.AddCors();
         services.AddSingleton<ITokenProviderCatalog>(new NameOnlyCatalog(providerNames));
         services.AddSingleton<AuthTokenRouteTable>();
@@ -65,6 +76,21 @@ internal static class ReverseProxyConfigCheck
         }
     }
 
+    private static void ValidateDestinations(IConfigurationSection reverseProxy, List<ConfigProblem> problems)
+    {
+        foreach (var cluster in reverseProxy.GetSection("Clusters").GetChildren())
+        {
+            foreach (var destination in cluster.GetSection("Destinations").GetChildren())
+            {
+                var address = destination.GetSection("Address");
+                if (!Uri.TryCreate(address.Value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+                {
+                    problems.Add(new ConfigProblem(address.Path, $"'{address.Value}' is not an absolute http or https URL"));
+                }
+            }
+        }
+    }
+
     private static ConfigProblem ToProblem(string path, Exception error)
     {
         // Our own transform errors already start with their full path.
@@ -87,6 +113,24 @@ internal static class ReverseProxyConfigCheck
         }
 
         return string.Join(": ", messages);
+    }
+
+    /// <summary>Answers every policy name except YARP's reserved <c>Default</c>/<c>Anonymous</c>, so YARP accepts the names.</summary>
+    private sealed class AnyPolicyName : IAuthorizationPolicyProvider
+    {
+        private static readonly Task<AuthorizationPolicy?> Placeholder =
+            Task.FromResult<AuthorizationPolicy?>(new AuthorizationPolicyBuilder().RequireAssertion(static _ => true).Build());
+
+        private static readonly Task<AuthorizationPolicy?> None = Task.FromResult<AuthorizationPolicy?>(null);
+
+        public Task<AuthorizationPolicy?> GetPolicyAsync(string policyName) =>
+            policyName.Equals("Default", StringComparison.OrdinalIgnoreCase) || policyName.Equals("Anonymous", StringComparison.OrdinalIgnoreCase)
+                ? None
+                : Placeholder;
+
+        public Task<AuthorizationPolicy> GetDefaultPolicyAsync() => Placeholder!;
+
+        public Task<AuthorizationPolicy?> GetFallbackPolicyAsync() => None;
     }
 
     /// <summary>Knows the candidate configuration's provider names; builds no caches.</summary>

@@ -3,40 +3,41 @@ using AuthProxy.Configuration;
 namespace AuthProxy.InboundAuth;
 
 /// <summary>
-/// The <c>InboundAuth</c> rules of the shared configuration validator (start-up, live reload, <c>validate</c>),
-/// plus the start-up listener check.
+/// Everything the inbound authentication feature checks in a candidate configuration: its own <c>InboundAuth</c>
+/// section (clients, key files read once here, policies, <c>AllowAnonymous</c>), the routes' <c>AuthorizationPolicy</c>
+/// names, and the rule that an anonymous proxy listens on loopback only. Start-up, live reload and <c>validate</c>
+/// all call this one function.
 /// </summary>
-internal static class InboundAuthValidator
+internal static class InboundAuthConfig
 {
     private const string RoutesSection = "ReverseProxy:Routes";
     private const string AuthorizationPolicyKey = "AuthorizationPolicy";
 
     /// <summary>
-    /// Adds every problem of the <c>InboundAuth</c> section (clients, key files, digests, policies, AllowAnonymous)
-    /// and of routes' <c>AuthorizationPolicy</c> values, each with its config key path.
+    /// Reads the section and checks every rule. <paramref name="otherListeners"/> are listeners already bound (on a
+    /// live reload, the ones the process started with), which count for the loopback rule besides the candidate's own.
+    /// The returned set is usable only when no problem was added.
     /// </summary>
-    public static void Validate(IConfiguration configuration, List<ConfigProblem> problems)
+    public static InboundClientSet Read(IConfiguration configuration, IEnumerable<string> otherListeners, List<ConfigProblem> problems)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(otherListeners);
         ArgumentNullException.ThrowIfNull(problems);
-        InboundAuthConfigReader.Read(configuration, problems);
+        var before = problems.Count;
+        var set = InboundAuthConfigReader.Read(configuration, problems);
         ValidateRoutePolicies(configuration, problems);
-    }
-
-    /// <summary>
-    /// What start-up checks on the final host configuration (file, environment and command line): the rules of
-    /// <see cref="Validate"/>, then the refusal to serve anonymously beyond loopback (<see cref="InboundListenerGuard"/>).
-    /// </summary>
-    public static IReadOnlyList<ConfigProblem> ValidateStartup(IConfiguration configuration)
-    {
-        var problems = new List<ConfigProblem>();
-        Validate(configuration, problems);
-        if (problems.Count == 0)
+        if (problems.Count == before && !set.HasClients && !set.AllowAnonymous)
         {
-            InboundListenerGuard.Validate(configuration, problems);
+            var exposed = otherListeners.Concat(InboundListenerGuard.NonLoopbackListeners(configuration))
+                .Distinct(StringComparer.OrdinalIgnoreCase)
+                .ToList();
+            if (exposed.Count > 0)
+            {
+                problems.Add(InboundListenerGuard.Refusal(exposed));
+            }
         }
 
-        return problems;
+        return set;
     }
 
     private static void ValidateRoutePolicies(IConfiguration configuration, List<ConfigProblem> problems)

@@ -1,0 +1,121 @@
+using AuthProxy.Configuration;
+using AuthProxy.InboundAuth;
+using AuthProxy.Tokens;
+
+namespace AuthProxy.Hosting;
+
+/// <summary>
+/// Watches the configuration file (live reload). Once a second it compares the file's stamp (device, inode, size,
+/// modification time, following symbolic links); only a changed stamp makes it read the file, so every way a file
+/// changes — written in place, replaced by an atomic rename, swapped through a Kubernetes ConfigMap symlink — is
+/// seen, while a file that was rejected, or a link to a device, is not read again until it changes. A changed file
+/// is judged by <see cref="ConfigSnapshot.Load"/>, as at start-up; a valid edit is applied as a whole (providers and
+/// clients first, so new routes find them, then the routes), an invalid one is logged with its config key paths and
+/// the last good configuration keeps serving.
+/// </summary>
+internal sealed partial class ConfigReloader : BackgroundService
+{
+    /// <summary>How often the file is checked.</summary>
+    internal static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    private readonly ConfigState _state;
+    private readonly ConfigFileSource _file;
+    private readonly TokenProviderRegistry _registry;
+    private readonly InboundClientStore _inbound;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ConfigReloader> _logger;
+    private readonly IReadOnlyList<string> _commandLine;
+    private readonly IReadOnlyList<string> _boundListeners;
+    private readonly Lock _gate = new();
+    private FileStamp _lastStamp;
+    private byte[] _lastHash;
+
+    public ConfigReloader(ConfigState state, ConfigFileSource file, TokenProviderRegistry registry, InboundClientStore inbound,
+        TimeProvider time, ILogger<ConfigReloader> logger, ReloadInputs inputs)
+    {
+        _state = state;
+        _file = file;
+        _registry = registry;
+        _inbound = inbound;
+        _time = time;
+        _logger = logger;
+        _commandLine = inputs.CommandLine;
+        _boundListeners = inputs.Initial.NonLoopbackListeners;
+        _lastStamp = inputs.Initial.File.Stamp;
+        _lastHash = inputs.Initial.File.Hash ?? [];
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(PollInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                CheckNow();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Checks the file once and applies or rejects a change. Returns true when a new configuration was applied.</summary>
+    public bool CheckNow()
+    {
+        lock (_gate)
+        {
+            if (!FileStamp.TryGet(_state.Path, out var stamp) || stamp == _lastStamp)
+            {
+                return false; // unchanged, or momentarily missing during a swap: keep serving
+            }
+
+            var content = ConfigFile.Read(_state.Path);
+            _lastStamp = content.Stamp;
+            if (content.Hash is { } hash)
+            {
+                if (hash.AsSpan().SequenceEqual(_lastHash))
+                {
+                    return false; // touched, or replaced by the same content
+                }
+
+                _lastHash = hash;
+            }
+
+            var snapshot = ConfigSnapshot.FromFile(_state.Path, content, _commandLine, _boundListeners);
+            if (!snapshot.IsValid)
+            {
+                foreach (var problem in snapshot.Problems)
+                {
+                    ReloadProblem(_logger, problem.Path, problem.Reason);
+                }
+
+                ReloadRejected(_logger, _state.Path, snapshot.Problems.Count);
+                _state.Rejected(_time.GetUtcNow(), snapshot.Problems);
+                return false;
+            }
+
+            // Providers and clients first: YARP checks new routes' AuthToken and AuthorizationPolicy names against them.
+            _registry.Apply(snapshot.Providers);
+            _inbound.Update(snapshot.Clients);
+            _state.Accepted(_time.GetUtcNow());
+            _file.Provider.Publish(snapshot.FileData);
+            Reloaded(_logger, _state.Path, snapshot.Providers.Count);
+            return true;
+        }
+    }
+
+    [LoggerMessage(3000, LogLevel.Information, "Configuration '{Path}' reloaded: {ProviderCount} token provider(s); routes and clusters updated.")]
+    private static partial void Reloaded(ILogger logger, string path, int providerCount);
+
+    [LoggerMessage(3001, LogLevel.Error, "Configuration edit rejected: {ConfigPath}: {Reason}")]
+    private static partial void ReloadProblem(ILogger logger, string configPath, string reason);
+
+    [LoggerMessage(3002, LogLevel.Error, "Configuration '{Path}' has {ProblemCount} problem(s); the edit was rejected as a whole and the last good configuration keeps serving.")]
+    private static partial void ReloadRejected(ILogger logger, string path, int problemCount);
+}
+
+/// <summary>What the reloader judges edits with: the start-up snapshot and the process's command-line overrides.</summary>
+/// <param name="Initial">The configuration the process started with.</param>
+/// <param name="CommandLine">The configuration overrides given on the command line.</param>
+internal sealed record ReloadInputs(ConfigSnapshot Initial, IReadOnlyList<string> CommandLine);

@@ -1,0 +1,85 @@
+using AuthProxy.Configuration;
+using AuthProxy.InboundAuth;
+using AuthProxy.Proxy;
+using AuthProxy.Tokens;
+
+namespace AuthProxy.Hosting;
+
+/// <summary>
+/// One load of the configuration, judged as a whole: the file's keys, and what each feature read from the layered
+/// candidate (token providers, the inbound client set with its key files read once, the listeners), with every
+/// problem found. Immutable; built by <see cref="Load"/> alone, for start-up, live reload and <c>validate</c> alike.
+/// </summary>
+internal sealed class ConfigSnapshot
+{
+    private ConfigSnapshot(string path, ConfigFileContent file, IReadOnlyList<ProviderDefinition> providers, InboundClientSet clients,
+        IReadOnlyList<string> nonLoopbackListeners, IReadOnlyList<ConfigProblem> problems)
+    {
+        Path = path;
+        File = file;
+        Providers = providers;
+        Clients = clients;
+        NonLoopbackListeners = nonLoopbackListeners;
+        Problems = problems;
+    }
+
+    /// <summary>The configuration file's full path.</summary>
+    public string Path { get; }
+
+    /// <summary>What was read from the file (its keys, stamp and hash).</summary>
+    public ConfigFileContent File { get; }
+
+    /// <summary>The file's flat keys; empty when the file could not be read.</summary>
+    public IReadOnlyDictionary<string, string?> FileData => File.Data ?? EmptyData;
+
+    /// <summary>The valid token providers.</summary>
+    public IReadOnlyList<ProviderDefinition> Providers { get; }
+
+    /// <summary>The inbound clients and policies.</summary>
+    public InboundClientSet Clients { get; }
+
+    /// <summary>Listeners the candidate configures that are not loopback.</summary>
+    public IReadOnlyList<string> NonLoopbackListeners { get; }
+
+    /// <summary>Every problem, each with its config key path; empty when the configuration can be used.</summary>
+    public IReadOnlyList<ConfigProblem> Problems { get; }
+
+    public bool IsValid => Problems.Count == 0;
+
+    private static readonly IReadOnlyDictionary<string, string?> EmptyData = new Dictionary<string, string?>();
+
+    /// <summary>
+    /// Reads <paramref name="path"/> and judges it layered with the environment and <paramref name="commandLine"/>.
+    /// <paramref name="boundListeners"/> are non-loopback listeners already bound (on reload), which the inbound
+    /// loopback rule counts besides the candidate's own.
+    /// </summary>
+    public static ConfigSnapshot Load(string path, IReadOnlyList<string> commandLine, IEnumerable<string>? boundListeners = null) =>
+        FromFile(path, ConfigFile.Read(path), commandLine, boundListeners ?? []);
+
+    /// <summary>Judges content already read from <paramref name="path"/>.</summary>
+    public static ConfigSnapshot FromFile(string path, ConfigFileContent file, IReadOnlyList<string> commandLine, IEnumerable<string> boundListeners)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (file.Data is null)
+        {
+            return new ConfigSnapshot(path, file, [], InboundClientSet.Empty, [], [file.Problem!]);
+        }
+
+        return FromCandidate(path, file, ConfigLayers.Build(file.Data, commandLine), boundListeners);
+    }
+
+    /// <summary>Judges a layered candidate configuration (the function behind every load; tests call it directly).</summary>
+    public static ConfigSnapshot FromCandidate(string path, ConfigFileContent file, IConfiguration candidate, IEnumerable<string> boundListeners)
+    {
+        var problems = new List<ConfigProblem>();
+        var providers = TokenProvidersConfig.Read(candidate, problems);
+        // Every declared provider counts as known to routes, valid or not: its own problems are already reported.
+        ReverseProxyConfigCheck.Validate(candidate, TokenProvidersConfig.DeclaredNames(candidate), problems);
+        var clients = InboundAuthConfig.Read(candidate, boundListeners, problems);
+        return new ConfigSnapshot(path, file, providers, clients, InboundListenerGuard.NonLoopbackListeners(candidate), problems);
+    }
+
+    /// <summary>Names only: a snapshot's data holds secrets.</summary>
+    public override string ToString() =>
+        $"ConfigSnapshot({Path}: {Providers.Count} provider(s), {Clients}, {Problems.Count} problem(s))";
+}

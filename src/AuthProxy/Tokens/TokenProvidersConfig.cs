@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using AuthProxy.Configuration;
+
+namespace AuthProxy.Tokens;
+
+/// <summary>
+/// Reads and checks the <c>TokenProviders</c> section: every entry's options against its type, each problem with
+/// its config key path. Valid entries become <see cref="ProviderDefinition"/>s; an invalid one is left out (its
+/// problems reject the configuration as a whole).
+/// </summary>
+internal static class TokenProvidersConfig
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "TokenProviders";
+
+    private static readonly Dictionary<string, PropertyInfo> ProviderProperties = typeof(TokenProviderOptions)
+        .GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Reads every provider of the section under <paramref name="configuration"/>.</summary>
+    public static IReadOnlyList<ProviderDefinition> Read(IConfiguration configuration, List<ConfigProblem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(problems);
+        var section = configuration.GetSection(Section);
+        var providers = new List<ProviderDefinition>();
+        if (!string.IsNullOrEmpty(section.Value))
+        {
+            problems.Add(new ConfigProblem(section.Path, "must be an object mapping provider names to { \"Type\": … }"));
+            return providers;
+        }
+
+        foreach (var entry in section.GetChildren())
+        {
+            if (ReadEntry(entry, problems) is { } provider)
+            {
+                providers.Add(provider);
+            }
+        }
+
+        return providers;
+    }
+
+    /// <summary>The names the section declares, valid or not (a route naming one of them is not also an unknown-provider problem).</summary>
+    public static IEnumerable<string> DeclaredNames(IConfiguration configuration) =>
+        configuration.GetSection(Section).GetChildren().Select(c => c.Key);
+
+    private static ProviderDefinition? ReadEntry(IConfigurationSection entry, List<ConfigProblem> problems)
+    {
+        var path = entry.Path;
+        if (entry.Value is not null || !entry.GetChildren().Any())
+        {
+            problems.Add(new ConfigProblem(path, "must be an object with at least \"Type\""));
+            return null;
+        }
+
+        var before = problems.Count;
+        foreach (var option in entry.GetChildren())
+        {
+            if (!ProviderProperties.TryGetValue(option.Key, out var property))
+            {
+                problems.Add(new ConfigProblem(option.Path, $"unknown option '{option.Key}'"));
+            }
+            else if (option.Value is null && option.GetChildren().Any())
+            {
+                problems.Add(new ConfigProblem(option.Path, "must be a single value, not an object or array"));
+            }
+            else if (option.Value is { } value && !CanConvert(value, property.PropertyType))
+            {
+                problems.Add(new ConfigProblem(option.Path, Expected(value, property.PropertyType)));
+            }
+        }
+
+        if (problems.Count != before)
+        {
+            return null;
+        }
+
+        var options = new TokenProviderOptions();
+        entry.Bind(options);
+        TokenProviderTypes.Validate(options, (option, reason) => problems.Add(new ConfigProblem($"{path}:{option}", reason)));
+        return problems.Count == before ? new ProviderDefinition(entry.Key, options, Fingerprint(entry)) : null;
+    }
+
+    private static bool CanConvert(string value, Type type)
+    {
+        if (type == typeof(double))
+        {
+            return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        }
+
+        if (type == typeof(TimeSpan))
+        {
+            return TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out _);
+        }
+
+        if (type == typeof(bool))
+        {
+            return bool.TryParse(value, out _);
+        }
+
+        return true;
+    }
+
+    private static string Expected(string value, Type type)
+    {
+        var shown = value.Length > 40 ? value[..40] + "…" : value;
+        return type == typeof(TimeSpan) ? $"'{shown}' is not a duration; use a TimeSpan string such as \"00:00:10\""
+            : type == typeof(double) ? $"'{shown}' is not a number"
+            : type == typeof(bool) ? $"'{shown}' is not true or false"
+            : $"'{shown}' is not a valid {type.Name}";
+    }
+
+    /// <summary>A hash of every setting of the entry; detects a changed provider without keeping its secrets around in clear.</summary>
+    private static string Fingerprint(IConfigurationSection entry)
+    {
+        var text = new StringBuilder();
+        foreach (var (key, value) in entry.AsEnumerable(makePathsRelative: true).OrderBy(p => p.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            text.Append(key.ToUpperInvariant()).Append('=').Append(value).Append('\n');
+        }
+
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+}
