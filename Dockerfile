@@ -9,10 +9,9 @@
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /source
-# Restore first, from the project and build files only, so the layer is reused while only code changes.
-# YARP arrives through a PackageDownload in Directory.Build.targets (its dependency graph cannot be restored),
-# so the Directory.Build.* files must be present before restore.
-COPY Directory.Build.props Directory.Build.targets Directory.Packages.props .editorconfig ./
+# Restore first, from the project and build files only, so the layer is reused while only code changes. Package
+# versions live in Directory.Packages.props, so the Directory.* files must be present before restore.
+COPY Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/AuthProxy/AuthProxy.csproj src/AuthProxy/
 RUN dotnet restore src/AuthProxy/AuthProxy.csproj
 COPY src/AuthProxy/ src/AuthProxy/
@@ -27,6 +26,8 @@ ENV AUTHPROXY_CONFIG=/app/config/authproxy.json
 # InboundAuth__AllowAnonymous=true when something in front (a mesh with mTLS, an API gateway) authenticates callers.
 ENV ASPNETCORE_URLS=http://+:8080
 EXPOSE 8080
-# The image's non-root "app" user. No HEALTHCHECK: the image has no curl; orchestrators probe /healthz and /readyz.
-USER $APP_UID
+# The aspnet image's non-root "app" user ($APP_UID), written as its number: Kubernetes can verify runAsNonRoot only
+# against a numeric USER. OpenShift's restricted SCC replaces it with a UID of the project's range (group 0); nothing in
+# /app needs to be writable. No HEALTHCHECK: the image has no curl; orchestrators probe /healthz and /readyz.
+USER 1654
 ENTRYPOINT ["dotnet", "AuthProxy.dll"]

@@ -6,13 +6,15 @@ namespace AuthProxy.Tests.Configuration;
 
 /// <summary>
 /// The configuration files the repository ships: <c>config/authproxy.json</c>, <c>config/examples/*.json</c> and the
-/// <c>authproxy.json</c> embedded in <c>deploy/kubernetes/configmap.yaml</c>. Paths are relative to the repository root.
+/// <c>authproxy.json</c> embedded in the Kubernetes ConfigMaps (the base's and the trusted-profile example's). Paths are
+/// relative to the repository root.
 /// </summary>
 internal static class ShippedConfigs
 {
     public const string DefaultConfig = "config/authproxy.json";
     public const string Schema = "config/authproxy.schema.json";
-    public const string ConfigMap = "deploy/kubernetes/configmap.yaml";
+    public const string ConfigMap = "deploy/kubernetes/base/configmap.yaml";
+    public const string TrustedProfileConfigMap = "deploy/kubernetes/examples/trusted-profile/authproxy-config.yaml";
 
     public static readonly JsonDocumentOptions JsonWithComments = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
@@ -29,8 +31,8 @@ internal static class ShippedConfigs
             .Order(StringComparer.Ordinal),
     ];
 
-    /// <summary>Every shipped configuration, the ConfigMap's included.</summary>
-    public static IReadOnlyList<string> All() => [.. JsonFiles(), ConfigMap];
+    /// <summary>Every shipped configuration, the ConfigMaps' included.</summary>
+    public static IReadOnlyList<string> All() => [.. JsonFiles(), ConfigMap, TrustedProfileConfigMap];
 
     /// <summary>The shipped configurations meant for real IBM services (all but the sandbox default), which must hold no secret.</summary>
     public static IReadOnlyList<string> ForRealServices() => [.. All().Where(f => f != DefaultConfig)];

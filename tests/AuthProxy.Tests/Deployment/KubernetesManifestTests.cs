@@ -1,72 +1,329 @@
+using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
+using System.Text.Json.Nodes;
 using AuthProxy.Tests.Configuration;
+using AuthProxy.Tokens.Iam;
 
 namespace AuthProxy.Tests.Deployment;
 
 /// <summary>
-/// deploy/kubernetes agrees with the Dockerfile and the configuration it ships (read as text: no YAML library here).
-/// The ConfigMap's configuration itself is checked with the other shipped configurations (<see cref="SchemaTests"/>).
+/// What deploy/kubernetes renders to, checked against the Dockerfile, the proxy's defaults and what each overlay claims.
+/// Each kustomization (the two overlays and the trusted-profile example) is rendered by <see cref="KustomizeRender"/>, a
+/// small renderer written for these tests (no YAML library, no kubectl needed): it implements only the kustomize features
+/// the manifests use and throws on any other, and <see cref="Renderer_AgreesWithKubectlKustomize"/> compares its output
+/// with <c>kubectl kustomize</c> wherever kubectl is on the PATH (skipped elsewhere).
+/// <para>
+/// Not checked here: that the cluster accepts the objects (API schemas, admission, OpenShift's SCCs, Pod Security
+/// levels); that the kubelet really makes the Secret and the token readable to the UID and groups the container gets
+/// (the overlays' reasoning is in their comments and deploy/kubernetes/README.md); that the image exists, runs as its
+/// USER, or is the one the tag names; the trusted-profile exchange with IAM; kustomize behaviour beyond the features the
+/// renderer implements. The ConfigMaps' configurations are validated with the other shipped configurations
+/// (<see cref="SchemaTests"/>).
+/// </para>
 /// </summary>
 public sealed class KubernetesManifestTests
 {
+    private const string Root = "deploy/kubernetes";
+    private const string KubernetesOverlay = "overlays/kubernetes";
+    private const string OpenShiftOverlay = "overlays/openshift";
+    private const string TrustedProfileExample = "examples/trusted-profile";
+
     private static readonly Dockerfile Image = Dockerfile.Load(ShippedConfigs.FullPath("Dockerfile"));
 
-    private static string Manifest(string name) => File.ReadAllText(ShippedConfigs.FullPath($"deploy/kubernetes/{name}")).ReplaceLineEndings("\n");
+    /// <summary>Everything meant to be applied: both overlays and the example built on them.</summary>
+    public static TheoryData<string> Renderings => [KubernetesOverlay, OpenShiftOverlay, TrustedProfileExample];
+
+    /// <summary>The overlays for API-key set-ups, which must carry no service-account token at all.</summary>
+    public static TheoryData<string> ApiKeyOverlays => [KubernetesOverlay, OpenShiftOverlay];
 
     [Fact]
-    public void Deployment_MountsTheConfigMapWhereTheImageReadsItsConfiguration()
+    public void Dockerfile_RunsAsANumericNonRootUser_SoRunAsNonRootCanBeVerified()
     {
+        // The kubelet checks runAsNonRoot against the image's USER only when it is numeric ("app" would be refused).
+        Assert.True(ImageUid > 0, $"the image's USER '{Image.Final.User}' is not a numeric non-root UID");
+    }
+
+    [Fact]
+    public void Base_FixesNoUserGroupOrFsGroup()
+    {
+        var pod = Pod(Render("base"));
+
+        Assert.Equal("true", (string?)pod["securityContext"]?["runAsNonRoot"]);
+        Assert.Empty(IdentitySettings(pod));
+        Assert.Null(pod["serviceAccountName"]);
+    }
+
+    [Fact]
+    public void KubernetesOverlay_GivesTheSecretToTheImagesUserGroup_WithoutFixingAUid()
+    {
+        var pod = Pod(Render(KubernetesOverlay));
+
+        // The image's "app" user has the group of the same number: fsGroup makes Secret and token files that group's.
+        Assert.Equal(ImageUid.ToString(CultureInfo.InvariantCulture), (string?)pod["securityContext"]?["fsGroup"]);
+        Assert.Equal(["fsGroup"], IdentitySettings(pod).Select(s => s.Name));
+        Assert.True(GroupReadable(SecretVolume(pod)), "the Secret's defaultMode gives its group no read permission");
+    }
+
+    [Fact]
+    public void OpenShiftOverlay_LeavesUidAndFsGroupToTheScc_AndReadsTheSecretAsGroupZero()
+    {
+        var pod = Pod(Render(OpenShiftOverlay));
+
+        Assert.Empty(IdentitySettings(pod));
+        Assert.Equal(["0"], pod["securityContext"]?["supplementalGroups"]?.AsArray().Select(g => (string?)g));
+        Assert.True(GroupReadable(SecretVolume(pod)), "the Secret's defaultMode gives its group no read permission");
+        // What restricted-v2 requires of every container, so admission need not change the pod (or refuse it).
+        Assert.Equal("RuntimeDefault", (string?)pod["securityContext"]?["seccompProfile"]?["type"]);
+        var container = Container(pod);
+        Assert.Equal("false", (string?)container["securityContext"]?["allowPrivilegeEscalation"]);
+        Assert.Equal(["ALL"], container["securityContext"]?["capabilities"]?["drop"]?.AsArray().Select(c => (string?)c));
+    }
+
+    [Theory]
+    [MemberData(nameof(Renderings))]
+    public void Rendering_PinsTheImage_AndPullsItIfNotPresent(string kustomization)
+    {
+        var container = Container(Pod(Render(kustomization)));
+        var image = (string)container["image"]!;
+        var (_, suffix) = KustomizeRender.SplitImage(image);
+
+        Assert.Matches(@"^(@sha256:[0-9a-f]{64}|:[\w][\w.-]{0,127})$", suffix);
+        Assert.NotEqual(":latest", suffix);
+        Assert.Equal("IfNotPresent", (string?)container["imagePullPolicy"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Renderings))]
+    public void Rendering_MountsTheConfigMapWhereTheImageReadsItsConfiguration(string kustomization)
+    {
+        var resources = Render(kustomization);
+        var pod = Pod(resources);
         var configPath = Image.Final.Env["AUTHPROXY_CONFIG"];
-        var deployment = Manifest("deployment.yaml");
+        var (directory, file) = (configPath[..configPath.LastIndexOf('/')], configPath[(configPath.LastIndexOf('/') + 1)..]);
 
-        Assert.Matches($@"- name: config\n\s+mountPath: {Regex.Escape(configPath[..configPath.LastIndexOf('/')])}\n", deployment);
-        Assert.Matches(@"configMap:\n\s+name: authproxy-config\n", deployment);
-        Assert.Contains($"  {configPath[(configPath.LastIndexOf('/') + 1)..]}: |", Manifest("configmap.yaml"));
+        var mount = Assert.Single(Mounts(Container(pod)), m => (string?)m["mountPath"] == directory);
+        var volume = Volume(pod, (string)mount["name"]!);
+        var configMap = KustomizeRender.Single(resources, "ConfigMap", (string)volume["configMap"]!["name"]!);
+        Assert.NotNull((string?)configMap["data"]?[file]);
+        var env = Container(pod)["env"]?.AsArray().OfType<JsonObject>().SingleOrDefault(e => (string?)e["name"] == "AUTHPROXY_CONFIG");
+        Assert.True(env is null || (string?)env["value"] == configPath, "the Deployment points AUTHPROXY_CONFIG elsewhere than the image");
     }
 
-    [Fact]
-    public void Deployment_ProbesHealthAndReadiness_OnTheImagesPort()
+    [Theory]
+    [MemberData(nameof(Renderings))]
+    public void Rendering_ProbesHealthAndReadiness_OnTheImagesPort_BehindAClusterIpService(string kustomization)
     {
+        var resources = Render(kustomization);
+        var pod = Pod(resources);
+        var container = Container(pod);
         var port = BindingAddress.Parse(Image.Final.Env["ASPNETCORE_URLS"]).Port.ToString(CultureInfo.InvariantCulture);
-        var deployment = Manifest("deployment.yaml");
 
-        Assert.Contains($"containerPort: {port}\n", deployment);
-        Assert.Matches(@"livenessProbe:\n\s+httpGet:\n\s+path: /healthz\n\s+port: http\n", deployment);
-        Assert.Matches(@"readinessProbe:\n\s+httpGet:\n\s+path: /readyz\n\s+port: http\n", deployment);
-        Assert.Matches($@"port: {port}\n\s+targetPort: http\n", Manifest("service.yaml"));
-        Assert.Contains("type: ClusterIP", Manifest("service.yaml"));
+        var http = Assert.Single(container["ports"]!.AsArray().OfType<JsonObject>(), p => (string?)p["name"] == "http");
+        Assert.Equal(port, (string?)http["containerPort"]);
+        Assert.Equal("/healthz", (string?)container["livenessProbe"]?["httpGet"]?["path"]);
+        Assert.Equal("http", (string?)container["livenessProbe"]?["httpGet"]?["port"]);
+        Assert.Equal("/readyz", (string?)container["readinessProbe"]?["httpGet"]?["path"]);
+        Assert.Equal("http", (string?)container["readinessProbe"]?["httpGet"]?["port"]);
+
+        var service = KustomizeRender.Single(resources, "Service", "authproxy");
+        Assert.Equal("ClusterIP", (string?)service["spec"]?["type"]);
+        var servicePort = Assert.Single(service["spec"]!["ports"]!.AsArray().OfType<JsonObject>());
+        Assert.Equal(port, (string?)servicePort["port"]);
+        Assert.Equal("http", (string?)servicePort["targetPort"]);
+        var podLabels = Deployment(resources)["spec"]!["template"]!["metadata"]!["labels"]!.AsObject();
+        Assert.All(service["spec"]!["selector"]!.AsObject(), label => Assert.Equal((string?)label.Value, (string?)podLabels[label.Key]));
     }
 
-    [Fact]
-    public void Deployment_RunsLockedDown_WithTheSecretFilesTheConfigMapNames()
+    [Theory]
+    [MemberData(nameof(Renderings))]
+    public void Rendering_RunsLockedDown(string kustomization)
     {
-        var deployment = Manifest("deployment.yaml");
-        Assert.Contains("runAsNonRoot: true", deployment);
-        Assert.Contains("readOnlyRootFilesystem: true", deployment);
-        Assert.Contains("allowPrivilegeEscalation: false", deployment);
-        Assert.Matches(@"drop: \[ ""ALL"" \]", deployment);
+        var pod = Pod(Render(kustomization));
+        var container = Container(pod);
+        var security = container["securityContext"]!;
 
-        // Every …File of the ConfigMap's configuration is a key of the Secret, mounted at its folder.
-        var secretDirectory = Regex.Match(deployment, @"- name: secrets\n\s+mountPath: (\S+)\n").Groups[1].Value;
-        Assert.NotEmpty(secretDirectory);
-        var files = Regex.Matches(ShippedConfigs.ReadJson(ShippedConfigs.ConfigMap), @"""\w+File"":\s*""([^""]+)""").Select(m => m.Groups[1].Value).ToList();
-        Assert.NotEmpty(files);
-        var secret = Manifest("secret.yaml");
-        Assert.All(files, file =>
+        Assert.Equal("true", (string?)pod["securityContext"]?["runAsNonRoot"]);
+        Assert.Equal("RuntimeDefault", (string?)pod["securityContext"]?["seccompProfile"]?["type"]);
+        Assert.Equal("false", (string?)pod["automountServiceAccountToken"]);
+        Assert.Equal("true", (string?)security["runAsNonRoot"]);
+        Assert.Equal("true", (string?)security["readOnlyRootFilesystem"]);
+        Assert.Equal("false", (string?)security["allowPrivilegeEscalation"]);
+        Assert.Equal(["ALL"], security["capabilities"]?["drop"]?.AsArray().Select(c => (string?)c));
+        // The root filesystem is read-only: /tmp is an emptyDir.
+        var tmp = Assert.Single(Mounts(container), m => (string?)m["mountPath"] == "/tmp");
+        Assert.NotNull(Volume(pod, (string)tmp["name"]!)["emptyDir"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Renderings))]
+    public void Rendering_MountsEveryVolume_AndProvidesEveryFileItsConfigurationReads(string kustomization)
+    {
+        var resources = Render(kustomization);
+        var pod = Pod(resources);
+        var mounts = Mounts(Container(pod));
+        var volumes = pod["volumes"]!.AsArray().OfType<JsonObject>().ToList();
+        Assert.Equal(volumes.Select(v => (string?)v["name"]).Order(), mounts.Select(m => (string?)m["name"]).Order());
+
+        // The files the proxy reads: every …File option, and a trusted profile's default token locations.
+        var config = Configuration(resources, pod);
+        var files = FileOptions(config).ToList();
+        foreach (var (_, provider) in config["TokenProviders"]?.AsObject() ?? [])
         {
-            Assert.Equal(secretDirectory, file[..file.LastIndexOf('/')]);
-            Assert.Contains($"\n  {file[(file.LastIndexOf('/') + 1)..]}: ", secret);
-        });
+            if ((string?)provider?["Type"] == "IamTrustedProfile" && provider["CrTokenFile"] is null)
+            {
+                Assert.True(IamTrustedProfileSource.DefaultCrTokenFiles.Any(f => FileSource(pod, resources, f) is not null),
+                    $"no volume provides any of {string.Join(", ", IamTrustedProfileSource.DefaultCrTokenFiles)}");
+            }
+        }
+
+        Assert.All(files, file => Assert.True(FileSource(pod, resources, file) is not null, $"no volume provides {file}"));
+    }
+
+    [Theory]
+    [MemberData(nameof(ApiKeyOverlays))]
+    public void ApiKeyOverlay_ProjectsNoServiceAccountToken(string kustomization)
+    {
+        var resources = Render(kustomization);
+        var pod = Pod(resources);
+
+        Assert.DoesNotContain(pod["volumes"]!.AsArray().OfType<JsonObject>(), v => v["projected"] is not null);
+        Assert.DoesNotContain(resources, r => KustomizeRender.Kind(r) == "ServiceAccount");
+        Assert.Null(pod["serviceAccountName"]);
     }
 
     [Fact]
-    public void Deployment_ProjectsAnIamServiceAccountToken_WhereTrustedProfilesLookByDefault()
+    public void TrustedProfileExample_ProjectsAnIamTokenWhereTheProviderLooksByDefault_ForItsOwnServiceAccount_AndMountsNoSecret()
     {
-        var deployment = Manifest("deployment.yaml");
-        var directory = Regex.Match(deployment, @"- name: iam-token\n\s+mountPath: (\S+)\n").Groups[1].Value;
-        var file = Regex.Match(deployment, @"serviceAccountToken:\n\s+path: (\S+)\n\s+audience: iam\n").Groups[1].Value;
+        var resources = Render(TrustedProfileExample);
+        var pod = Pod(resources);
 
-        Assert.Contains($"{directory}/{file}", AuthProxy.Tokens.Iam.IamTrustedProfileSource.DefaultCrTokenFiles);
+        var account = (string?)pod["serviceAccountName"];
+        Assert.NotNull(account);
+        Assert.Equal("false", (string?)KustomizeRender.Single(resources, "ServiceAccount", account)["automountServiceAccountToken"]);
+        var token = Assert.Single(IamTrustedProfileSource.DefaultCrTokenFiles.Select(f => FileSource(pod, resources, f)).OfType<JsonObject>());
+        Assert.Equal("iam", (string?)token["audience"]);
+        Assert.DoesNotContain(pod["volumes"]!.AsArray().OfType<JsonObject>(), v => v["secret"] is not null);
+        var providers = Configuration(resources, pod)["TokenProviders"]!.AsObject();
+        Assert.All(providers, p => Assert.Equal("IamTrustedProfile", (string?)p.Value?["Type"]));
+    }
+
+    [KubectlTheory]
+    [MemberData(nameof(Renderings))]
+    public async Task Renderer_AgreesWithKubectlKustomize(string kustomization)
+    {
+        var directory = ShippedConfigs.FullPath($"{Root}/{kustomization}");
+        var start = new ProcessStartInfo(KubectlTheoryAttribute.Kubectl!) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("kustomize");
+        start.ArgumentList.Add(directory);
+        using var kubectl = Process.Start(start)!;
+        var stdout = kubectl.StandardOutput.ReadToEndAsync();
+        var stderr = kubectl.StandardError.ReadToEndAsync();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            await kubectl.WaitForExitAsync(timeout.Token);
+        }
+
+        Assert.True(kubectl.ExitCode == 0, $"kubectl kustomize {kustomization} failed: {await stderr}");
+
+        var expected = YamlSubset.ParseDocuments(await stdout, "kubectl kustomize").Select(d => d.AsObject()).ToList();
+        var actual = KustomizeRender.Build(directory);
+
+        Assert.Equal(Ids(expected), Ids(actual));
+        foreach (var resource in expected)
+        {
+            var mine = KustomizeRender.Single(actual, KustomizeRender.Kind(resource)!, KustomizeRender.Name(resource)!);
+            Assert.Equal(YamlSubset.Leaves(resource), YamlSubset.Leaves(mine));
+        }
+
+        static IEnumerable<string> Ids(List<JsonObject> resources) => resources.Select(r => $"{KustomizeRender.Kind(r)}/{KustomizeRender.Name(r)}").Order(StringComparer.Ordinal);
+    }
+
+    private static int ImageUid => int.TryParse(Image.Final.User, NumberStyles.None, CultureInfo.InvariantCulture, out var uid) ? uid : -1;
+
+    private static List<JsonObject> Render(string kustomization) => KustomizeRender.Build(ShippedConfigs.FullPath($"{Root}/{kustomization}"));
+
+    private static JsonObject Deployment(List<JsonObject> resources) => KustomizeRender.Single(resources, "Deployment", "authproxy");
+
+    private static JsonObject Pod(List<JsonObject> resources) => Deployment(resources)["spec"]!["template"]!["spec"]!.AsObject();
+
+    private static JsonObject Container(JsonObject pod) =>
+        Assert.Single(pod["containers"]!.AsArray().OfType<JsonObject>(), c => (string?)c["name"] == "authproxy");
+
+    private static List<JsonObject> Mounts(JsonObject container) => container["volumeMounts"]!.AsArray().OfType<JsonObject>().ToList();
+
+    private static JsonObject Volume(JsonObject pod, string name) =>
+        Assert.Single(pod["volumes"]!.AsArray().OfType<JsonObject>(), v => (string?)v["name"] == name);
+
+    private static JsonObject SecretVolume(JsonObject pod) =>
+        Assert.Single(pod["volumes"]!.AsArray().OfType<JsonObject>(), v => v["secret"] is not null)["secret"]!.AsObject();
+
+    /// <summary>A Secret volume's files are readable by their group (mode written in octal, as Kubernetes examples do).</summary>
+    private static bool GroupReadable(JsonObject secret) =>
+        (string?)secret["defaultMode"] is { } mode && (Convert.ToInt32(mode, mode.StartsWith('0') ? 8 : 10) & 0x20) != 0;
+
+    /// <summary>Every user or group id set anywhere in the pod (pod and containers): what OpenShift's SCC must assign.</summary>
+    private static List<(string Name, string? Value)> IdentitySettings(JsonObject pod) =>
+        [.. Enumerable.Concat([pod["securityContext"]], pod["containers"]!.AsArray().Select(c => c?["securityContext"]))
+            .OfType<JsonObject>()
+            .SelectMany(s => s.Where(p => p.Key is "runAsUser" or "runAsGroup" or "fsGroup"))
+            .Select(p => (p.Key, (string?)p.Value))];
+
+    /// <summary>The values of every <c>…File</c> option of a configuration (secret files, CA files, token files).</summary>
+    private static IEnumerable<string> FileOptions(JsonNode? node) => node switch
+    {
+        JsonObject map => map.SelectMany(p => p.Key.EndsWith("File", StringComparison.Ordinal) && p.Value is JsonValue value
+            ? [(string)value!]
+            : FileOptions(p.Value)),
+        JsonArray list => list.SelectMany(FileOptions),
+        _ => [],
+    };
+
+    /// <summary>The proxy's configuration in the rendered ConfigMap the pod mounts.</summary>
+    private static JsonObject Configuration(List<JsonObject> resources, JsonObject pod)
+    {
+        var configMaps = pod["volumes"]!.AsArray().Select(v => (string?)v?["configMap"]?["name"]).OfType<string>();
+        var data = KustomizeRender.Single(resources, "ConfigMap", Assert.Single(configMaps))["data"]!["authproxy.json"]!;
+        return JsonNode.Parse((string)data!, documentOptions: ShippedConfigs.JsonWithComments)!.AsObject();
+    }
+
+    /// <summary>
+    /// What provides a file inside the container: for a Secret volume, the key of <c>deploy/kubernetes/secret.yaml</c>
+    /// (the Secret is created out of band, from that template); for a projected volume, its serviceAccountToken source.
+    /// Null when no mount provides it.
+    /// </summary>
+    private static JsonObject? FileSource(JsonObject pod, List<JsonObject> resources, string path)
+    {
+        foreach (var mount in Mounts(Container(pod)))
+        {
+            var directory = (string)mount["mountPath"]!;
+            if (!path.StartsWith(directory + "/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var name = path[(directory.Length + 1)..];
+            var volume = Volume(pod, (string)mount["name"]!);
+            if (volume["secret"]?["secretName"] is { } secretName)
+            {
+                var secret = resources.SingleOrDefault(r => KustomizeRender.Kind(r) == "Secret" && KustomizeRender.Name(r) == (string?)secretName)
+                    ?? KustomizeRender.Single(KustomizeRender.ReadManifest(ShippedConfigs.FullPath($"{Root}/secret.yaml")), "Secret", (string)secretName!);
+                return (secret["stringData"] ?? secret["data"])?[name] is not null ? secret : null;
+            }
+
+            var token = volume["projected"]?["sources"]?.AsArray().Select(s => s?["serviceAccountToken"]).OfType<JsonObject>()
+                .SingleOrDefault(t => (string?)t["path"] == name);
+            if (token is not null)
+            {
+                return token;
+            }
+
+            if (volume["configMap"]?["name"] is { } configMapName)
+            {
+                var configMap = KustomizeRender.Single(resources, "ConfigMap", (string)configMapName!);
+                return configMap["data"]?[name] is not null ? configMap : null;
+            }
+        }
+
+        return null;
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using AuthProxy.InboundAuth;
+using AuthProxy.Tests.Configuration;
 using AuthProxy.Tests.Infrastructure;
 
 namespace AuthProxy.Tests.Deployment;
@@ -70,19 +71,20 @@ public sealed class PublishedAppTests(PublishedAppFixture image, ITestOutputHelp
 
         Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:10.0", final.From, StringComparison.Ordinal);
         Assert.Contains(dockerfile.Stages, s => s.From.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0", StringComparison.Ordinal));
-        Assert.Equal("$APP_UID", final.User);
+        Assert.Equal("1654", final.User); // the aspnet image's "app" user ($APP_UID), numeric so runAsNonRoot can check it
         Assert.Equal(["dotnet", "AuthProxy.dll"], final.Entrypoint);
         Assert.Equal("/app/config/authproxy.json", final.Env[ConfigVariable]);
         var port = BindingAddress.Parse(final.Env[UrlsVariable]).Port;
         Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), final.All("EXPOSE"));
 
-        // YARP comes through a PackageDownload in Directory.Build.targets: the build files must be there before restore.
+        // Package versions live in Directory.Packages.props: the build files must be there before restore.
         var build = dockerfile.Stages[0].Instructions;
         var restore = build.FindIndex(i => i.Keyword == "RUN" && i.Arguments.StartsWith("dotnet restore", StringComparison.Ordinal));
         Assert.True(restore > 0, "the build stage has no dotnet restore");
-        var copiedBefore = string.Join(' ', build.Take(restore).Where(i => i.Keyword == "COPY").Select(i => i.Arguments));
-        Assert.All(["Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "src/AuthProxy/AuthProxy.csproj"],
-            file => Assert.Contains(file, copiedBefore));
+        var copiedBefore = build.Take(restore).Where(i => i.Keyword == "COPY").SelectMany(i => DockerfileStage.Words(i.Arguments)[..^1]).ToList();
+        Assert.All(["Directory.Build.props", "Directory.Packages.props", "src/AuthProxy/AuthProxy.csproj"], file => Assert.Contains(file, copiedBefore));
+        // docker build fails on a COPY source that does not exist (a file removed from the repository, say).
+        Assert.All(copiedBefore, source => Assert.True(File.Exists(ShippedConfigs.FullPath(source)), $"COPY {source}: no such file"));
     }
 
     private ProxyProcess StartEntrypoint(string urls)
