@@ -1,4 +1,6 @@
+using AuthProxy.Admin;
 using AuthProxy.Configuration;
+using AuthProxy.Http;
 using AuthProxy.Telemetry;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -98,12 +100,10 @@ public static class AuthProxyApp
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [.. command.ConfigArgs] });
         // The slim builder leaves out Kestrel's HTTPS configuration; https listeners in Kestrel:Endpoints need it.
         builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(ConnectionOrigin.Capture);
         var file = new ConfigFileSource(snapshot.FileData);
         ConfigLayers.Arrange(builder.Configuration, file);
-        if (!HasConfiguredListener(builder.Configuration))
-        {
-            builder.WebHost.UseUrls(DefaultUrl);
-        }
+        AddListeners(builder, snapshot.Admin);
 
         builder.Services.AddAuthProxy(builder.Configuration, snapshot, file, command.ConfigArgs);
         configure?.Invoke(builder);
@@ -113,6 +113,26 @@ public static class AuthProxyApp
         var app = builder.Build();
         app.MapAuthProxy();
         return app;
+    }
+
+    /// <summary>The default listener when none is configured, and the dedicated admin listeners of <c>Admin:Urls</c>.</summary>
+    private static void AddListeners(WebApplicationBuilder builder, AdminOptions admin)
+    {
+        var configuration = builder.Configuration;
+        var adminUrls = admin.Listeners.Select(l => l.Url).ToList();
+        if (configuration.GetSection("Kestrel:Endpoints").GetChildren().Any())
+        {
+            // Kestrel ignores urls once endpoints are configured: the admin listeners become endpoints too.
+            configuration.AddInMemoryCollection(adminUrls.Select((url, i) =>
+                new KeyValuePair<string, string?>($"Kestrel:Endpoints:AuthProxyAdmin{i}:Url", url)));
+            return;
+        }
+
+        var urls = HasConfiguredListener(configuration) ? configuration["urls"] : DefaultUrl;
+        if (adminUrls.Count > 0 || !HasConfiguredListener(configuration))
+        {
+            builder.WebHost.UseUrls([.. (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), .. adminUrls]);
+        }
     }
 
     private static string Listeners(WebApplication app)

@@ -1,3 +1,4 @@
+using AuthProxy.Admin;
 using AuthProxy.Proxy;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
@@ -8,6 +9,12 @@ internal static class AuthProxyEndpoints
 {
     public static WebApplication MapAuthProxy(this WebApplication app)
     {
+        var admin = app.Services.GetRequiredService<AdminAccess>();
+        if (admin.Options.HasDedicatedListeners)
+        {
+            app.Use(admin.IsolateAdminListeners);
+        }
+
         // Health probes need no client credential, even when InboundAuth's fallback policy protects everything else.
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false }).AllowAnonymous();
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static c => c.Tags.Contains(ConfigReadinessCheck.Tag) }).AllowAnonymous();

@@ -1,3 +1,4 @@
+using AuthProxy.Admin;
 using AuthProxy.Configuration;
 using AuthProxy.InboundAuth;
 using AuthProxy.Proxy;
@@ -20,12 +21,14 @@ internal static class AuthProxyServiceCollectionExtensions
         services.AddSingleton(sp => new ConfigState(snapshot.Path, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
         services.AddAuthProxyTokens(snapshot.Providers);
         services.AddInboundAuth(snapshot.Clients, snapshot.NonLoopbackListeners);
+        services.AddSingleton(new AdminAccess(snapshot.Admin));
 
         services.TryAddSingleton<AuthTokenRouteTable>();
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection(ReverseProxyConfigCheck.Section))
             .AddTransformFactory<AuthTokenTransformFactory>()
-            .AddInboundCredentialRemoval();
+            .AddInboundCredentialRemoval()
+            .AddTransforms<ViaHeaderTransform.Provider>();
 
         services.AddSingleton<ConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());

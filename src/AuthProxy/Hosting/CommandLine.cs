@@ -1,4 +1,5 @@
 using System.Reflection;
+using AuthProxy.Admin;
 using AuthProxy.Configuration;
 using AuthProxy.InboundAuth;
 using AuthProxy.Proxy;
@@ -42,7 +43,7 @@ internal sealed class CommandLine
 
     /// <summary>The configuration sections an override may name (each feature's own section, and the framework's).</summary>
     public static IReadOnlyList<string> Sections { get; } =
-        [TokenProvidersConfig.Section, InboundAuthDefaults.Section, ReverseProxyConfigCheck.Section, "Kestrel", "Logging"];
+        [TokenProvidersConfig.Section, InboundAuthDefaults.Section, ReverseProxyConfigCheck.Section, AdminConfig.Section, "Kestrel", "Logging"];
 
     public static string Usage => $"""
         Usage:

@@ -1,3 +1,4 @@
+using AuthProxy.Admin;
 using AuthProxy.Configuration;
 using AuthProxy.InboundAuth;
 using AuthProxy.Proxy;
@@ -13,8 +14,9 @@ namespace AuthProxy.Hosting;
 internal sealed class ConfigSnapshot
 {
     private ConfigSnapshot(string path, ConfigFileContent file, IReadOnlyList<ProviderDefinition> providers, InboundClientSet clients,
-        IReadOnlyList<string> nonLoopbackListeners, IReadOnlyList<ConfigProblem> problems)
+        AdminOptions admin, IReadOnlyList<string> nonLoopbackListeners, IReadOnlyList<ConfigProblem> problems)
     {
+        Admin = admin;
         Path = path;
         File = file;
         Providers = providers;
@@ -37,6 +39,9 @@ internal sealed class ConfigSnapshot
 
     /// <summary>The inbound clients and policies.</summary>
     public InboundClientSet Clients { get; }
+
+    /// <summary>Where the admin endpoints are served.</summary>
+    public AdminOptions Admin { get; }
 
     /// <summary>Listeners the candidate configures that are not loopback.</summary>
     public IReadOnlyList<string> NonLoopbackListeners { get; }
@@ -62,7 +67,7 @@ internal sealed class ConfigSnapshot
         ArgumentNullException.ThrowIfNull(file);
         if (file.Data is null)
         {
-            return new ConfigSnapshot(path, file, [], InboundClientSet.Empty, [], [file.Problem!]);
+            return new ConfigSnapshot(path, file, [], InboundClientSet.Empty, AdminOptions.Default, [], [file.Problem!]);
         }
 
         return FromCandidate(path, file, ConfigLayers.Build(file.Data, commandLine), boundListeners);
@@ -76,7 +81,8 @@ internal sealed class ConfigSnapshot
         // Every declared provider counts as known to routes, valid or not: its own problems are already reported.
         ReverseProxyConfigCheck.Validate(candidate, TokenProvidersConfig.DeclaredNames(candidate), problems);
         var clients = InboundAuthConfig.Read(candidate, boundListeners, problems);
-        return new ConfigSnapshot(path, file, providers, clients, InboundListenerGuard.NonLoopbackListeners(candidate), problems);
+        var admin = AdminConfig.Read(candidate, problems);
+        return new ConfigSnapshot(path, file, providers, clients, admin, InboundListenerGuard.NonLoopbackListeners(candidate), problems);
     }
 
     /// <summary>Names only: a snapshot's data holds secrets.</summary>

@@ -2,23 +2,23 @@ using System.Text.Json;
 using AuthProxy.Configuration;
 using AuthProxy.Tokens;
 
-namespace AuthProxy.Hosting;
+namespace AuthProxy.Admin;
 
 /// <summary>
 /// <c>GET /_authproxy/status</c> (CONTRACT §5): per provider its type, state, expiry, last refresh, last error and
-/// fetch counts; the configuration's load time and last reload error. Answered only to loopback callers (others get
-/// 404) and never contains a token or a secret.
+/// fetch counts; the configuration's load time and last reload error. Answered only to callers <see cref="AdminAccess"/>
+/// allows (others get 404) and never contains a token or a secret.
 /// </summary>
 internal static class StatusEndpoint
 {
-    public const string Path = "/_authproxy/status";
+    public const string Path = AdminAccess.PathPrefix + "/status";
 
     public static IEndpointConventionBuilder MapStatus(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet(Path, WriteAsync).AllowAnonymous().ExcludeFromDescription();
 
-    private static async Task WriteAsync(HttpContext context, TokenProviderRegistry registry, ConfigState config)
+    private static async Task WriteAsync(HttpContext context, AdminAccess access, TokenProviderRegistry registry, ConfigState config)
     {
-        if (context.Connection.RemoteIpAddress is not { } remote || !System.Net.IPAddress.IsLoopback(remote))
+        if (!access.Allows(context))
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;
