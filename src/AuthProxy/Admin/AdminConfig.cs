@@ -37,7 +37,7 @@ internal static class AdminConfig
             else
             {
                 problems.Add(new ConfigProblem(urls.Path,
-                    $"'{url}' is not a loopback http URL with a fixed port, e.g. http://127.0.0.1:9901: the admin endpoints are for this host only"));
+                    $"{SafeDisplay.Subject(url)} is not a loopback http URL with a fixed port, e.g. http://127.0.0.1:9901: the admin endpoints are for this host only"));
             }
         }
 

@@ -108,7 +108,7 @@ public static class AuthProxyApp
         builder.Services.AddAuthProxy(builder.Configuration, snapshot, file, command.ConfigArgs);
         configure?.Invoke(builder);
         builder.AddAuthProxyOpenTelemetry();
-        BindFailureLogFilter.Install(builder.Services);
+        LogGuard.Install(builder.Services);
 
         var app = builder.Build();
         app.MapAuthProxy();

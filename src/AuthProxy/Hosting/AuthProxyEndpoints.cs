@@ -15,12 +15,15 @@ internal static class AuthProxyEndpoints
             app.Use(admin.IsolateAdminListeners);
         }
 
+        app.UseRequestTimeouts();
+
         // Health probes need no client credential, even when InboundAuth's fallback policy protects everything else.
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false }).AllowAnonymous();
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static c => c.Tags.Contains(ConfigReadinessCheck.Tag) }).AllowAnonymous();
         app.MapStatus();
         app.MapReverseProxy(pipeline =>
         {
+            pipeline.UseMiddleware<RouteTimeoutAnswer>();
             // First, so a retry after an upstream 401 runs YARP's own steps (and the forwarder) again.
             pipeline.UseMiddleware<UpstreamRetryMiddleware>();
             pipeline.UseSessionAffinity();

@@ -23,6 +23,8 @@ internal static class AuthProxyServiceCollectionExtensions
         services.AddInboundAuth(snapshot.Clients, snapshot.NonLoopbackListeners);
         services.AddSingleton(new AdminAccess(snapshot.Admin));
 
+        // A route's YARP "Timeout" needs ASP.NET Core's request timeouts.
+        services.AddRequestTimeouts();
         services.TryAddSingleton<AuthTokenRouteTable>();
         services.AddReverseProxy()
             .LoadFromConfig(configuration.GetSection(ReverseProxyConfigCheck.Section))

@@ -101,6 +101,11 @@ internal sealed partial class ConfigReloader : BackgroundService
             _state.Accepted(_time.GetUtcNow());
             _file.Provider.Publish(snapshot.FileData);
             Reloaded(_logger, _state.Path, snapshot.Providers.Count);
+            foreach (var warning in snapshot.Warnings)
+            {
+                StartupAnnouncement.ConfigWarning(_logger, warning.Path, warning.Reason);
+            }
+
             return true;
         }
     }

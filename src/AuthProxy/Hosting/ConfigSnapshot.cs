@@ -14,8 +14,9 @@ namespace AuthProxy.Hosting;
 internal sealed class ConfigSnapshot
 {
     private ConfigSnapshot(string path, ConfigFileContent file, IReadOnlyList<ProviderDefinition> providers, InboundClientSet clients,
-        AdminOptions admin, IReadOnlyList<string> nonLoopbackListeners, IReadOnlyList<ConfigProblem> problems)
+        AdminOptions admin, IReadOnlyList<string> nonLoopbackListeners, IReadOnlyList<ConfigProblem> problems, IReadOnlyList<ConfigProblem> warnings)
     {
+        Warnings = warnings;
         Admin = admin;
         Path = path;
         File = file;
@@ -49,6 +50,9 @@ internal sealed class ConfigSnapshot
     /// <summary>Every problem, each with its config key path; empty when the configuration can be used.</summary>
     public IReadOnlyList<ConfigProblem> Problems { get; }
 
+    /// <summary>What is allowed but unwise (files anyone may write), each with its config key path; logged, never rejected.</summary>
+    public IReadOnlyList<ConfigProblem> Warnings { get; }
+
     public bool IsValid => Problems.Count == 0;
 
     private static readonly IReadOnlyDictionary<string, string?> EmptyData = new Dictionary<string, string?>();
@@ -67,7 +71,7 @@ internal sealed class ConfigSnapshot
         ArgumentNullException.ThrowIfNull(file);
         if (file.Data is null)
         {
-            return new ConfigSnapshot(path, file, [], InboundClientSet.Empty, AdminOptions.Default, [], [file.Problem!]);
+            return new ConfigSnapshot(path, file, [], InboundClientSet.Empty, AdminOptions.Default, [], [file.Problem!], []);
         }
 
         return FromCandidate(path, file, ConfigLayers.Build(file.Data, commandLine), boundListeners);
@@ -77,12 +81,18 @@ internal sealed class ConfigSnapshot
     public static ConfigSnapshot FromCandidate(string path, ConfigFileContent file, IConfiguration candidate, IEnumerable<string> boundListeners)
     {
         var problems = new List<ConfigProblem>();
-        var providers = TokenProvidersConfig.Read(candidate, problems);
+        var warnings = new List<ConfigProblem>();
+        if (file.Stamp.IsWorldWritable)
+        {
+            warnings.Add(new ConfigProblem(ConfigProblem.FileLevel, $"the configuration file '{path}' can be written by any user of this host (chmod o-w it)"));
+        }
+
+        var providers = TokenProvidersConfig.Read(candidate, problems, warnings);
         // Every declared provider counts as known to routes, valid or not: its own problems are already reported.
         ReverseProxyConfigCheck.Validate(candidate, TokenProvidersConfig.DeclaredNames(candidate), problems);
-        var clients = InboundAuthConfig.Read(candidate, boundListeners, problems);
+        var clients = InboundAuthConfig.Read(candidate, boundListeners, problems, warnings);
         var admin = AdminConfig.Read(candidate, problems);
-        return new ConfigSnapshot(path, file, providers, clients, admin, InboundListenerGuard.NonLoopbackListeners(candidate), problems);
+        return new ConfigSnapshot(path, file, providers, clients, admin, InboundListenerGuard.NonLoopbackListeners(candidate), problems, warnings);
     }
 
     /// <summary>Names only: a snapshot's data holds secrets.</summary>

@@ -4,7 +4,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace AuthProxy.Hosting;
 
-/// <summary>Logs, once the listeners are bound, which configuration file the proxy serves and where it listens.</summary>
+/// <summary>
+/// Logs the start-up configuration's warnings and, once the listeners are bound, which configuration file the proxy
+/// serves and where it listens.
+/// </summary>
 internal sealed partial class StartupAnnouncement(IHostApplicationLifetime lifetime, IServer server, ConfigState config,
     ReloadInputs inputs, ILogger<StartupAnnouncement> logger) : IHostedService
 {
@@ -12,6 +15,11 @@ internal sealed partial class StartupAnnouncement(IHostApplicationLifetime lifet
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        foreach (var warning in inputs.Initial.Warnings)
+        {
+            ConfigWarning(logger, warning.Path, warning.Reason);
+        }
+
         _registration = lifetime.ApplicationStarted.Register(() =>
         {
             var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
@@ -25,6 +33,9 @@ internal sealed partial class StartupAnnouncement(IHostApplicationLifetime lifet
         _registration.Dispose();
         return Task.CompletedTask;
     }
+
+    [LoggerMessage(3011, LogLevel.Warning, "Configuration warning: {ConfigPath}: {Reason}")]
+    internal static partial void ConfigWarning(ILogger logger, string configPath, string reason);
 
     [LoggerMessage(3010, LogLevel.Information, "AuthProxy {Version} serving configuration '{Path}' ({ProviderCount} token provider(s)) on {Listeners}.")]
     private static partial void Serving(ILogger logger, string version, string path, string listeners, int providerCount);

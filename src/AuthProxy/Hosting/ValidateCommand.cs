@@ -32,6 +32,11 @@ internal static class ValidateCommand
         var snapshot = ConfigSnapshot.Load(path, command.ConfigArgs);
         if (snapshot.IsValid)
         {
+            foreach (var warning in snapshot.Warnings)
+            {
+                error.WriteLine($"warning: {warning}");
+            }
+
             output.WriteLine($"OK: {path}");
             return 0;
         }

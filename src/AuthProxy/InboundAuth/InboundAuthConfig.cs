@@ -18,13 +18,14 @@ internal static class InboundAuthConfig
     /// live reload, the ones the process started with), which count for the loopback rule besides the candidate's own.
     /// The returned set is usable only when no problem was added.
     /// </summary>
-    public static InboundClientSet Read(IConfiguration configuration, IEnumerable<string> otherListeners, List<ConfigProblem> problems)
+    public static InboundClientSet Read(IConfiguration configuration, IEnumerable<string> otherListeners, List<ConfigProblem> problems,
+        List<ConfigProblem>? warnings = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(otherListeners);
         ArgumentNullException.ThrowIfNull(problems);
         var before = problems.Count;
-        var set = InboundAuthConfigReader.Read(configuration, problems);
+        var set = InboundAuthConfigReader.Read(configuration, problems, warnings);
         ValidateRoutePolicies(configuration, problems);
         if (problems.Count == before && !set.HasClients && !set.AllowAnonymous)
         {

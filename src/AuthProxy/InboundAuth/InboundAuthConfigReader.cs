@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using AuthProxy.Configuration;
 
 namespace AuthProxy.InboundAuth;
@@ -23,7 +24,7 @@ internal static class InboundAuthConfigReader
     private const string KeyChoice = "one of ApiKey, ApiKeyFile or ApiKeySha256";
 
     /// <summary>Reads and checks the section; the set is complete only when no problem was added.</summary>
-    public static InboundClientSet Read(IConfiguration configuration, List<ConfigProblem> problems)
+    public static InboundClientSet Read(IConfiguration configuration, List<ConfigProblem> problems, List<ConfigProblem>? warnings = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(problems);
@@ -46,7 +47,7 @@ internal static class InboundAuthConfigReader
 
         var allowAnonymous = ReadAllowAnonymous(section.GetSection(AllowAnonymousKey), problems);
         var clientsSection = section.GetSection(ClientsKey);
-        var clients = ReadClients(clientsSection, problems);
+        var clients = ReadClients(clientsSection, problems, warnings);
         var declaredNames = clientsSection.GetChildren().Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var policies = ReadPolicies(section.GetSection(PoliciesKey), declaredNames, problems);
         return new InboundClientSet(clients, policies, allowAnonymous);
@@ -77,11 +78,11 @@ internal static class InboundAuthConfigReader
             return value;
         }
 
-        problems.Add(new ConfigProblem(setting.Path, $"'{Shorten(setting.Value)}' is not true or false"));
+        problems.Add(new ConfigProblem(setting.Path, "is not true or false"));
         return false;
     }
 
-    private static List<InboundClient> ReadClients(IConfigurationSection section, List<ConfigProblem> problems)
+    private static List<InboundClient> ReadClients(IConfigurationSection section, List<ConfigProblem> problems, List<ConfigProblem>? warnings)
     {
         var clients = new List<InboundClient>();
         if (!string.IsNullOrEmpty(section.Value))
@@ -93,7 +94,7 @@ internal static class InboundAuthConfigReader
         var owners = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in section.GetChildren())
         {
-            if (ReadClient(entry, problems) is not { } client)
+            if (ReadClient(entry, problems, warnings) is not { } client)
             {
                 continue;
             }
@@ -113,7 +114,7 @@ internal static class InboundAuthConfigReader
         return clients;
     }
 
-    private static InboundClient? ReadClient(IConfigurationSection entry, List<ConfigProblem> problems)
+    private static InboundClient? ReadClient(IConfigurationSection entry, List<ConfigProblem> problems, List<ConfigProblem>? warnings)
     {
         if (entry.Value is { Length: > 0 })
         {
@@ -195,41 +196,39 @@ internal static class InboundAuthConfigReader
             return null;
         }
 
+        if (apiKey is not null && Encoding.UTF8.GetByteCount(apiKey) > InboundCredentials.MaxKeyBytes)
+        {
+            // Such a key could never be presented: the proxy refuses longer credentials unhashed.
+            problems.Add(new ConfigProblem(entry.GetSection(ApiKeyOption).Path,
+                $"is longer than {InboundCredentials.MaxKeyBytes} bytes, the longest key a client may send"));
+            return null;
+        }
+
         byte[]? digest = apiKey is not null ? InboundCredentials.Digest(apiKey)
-            : apiKeyFile is not null ? ReadKeyFile(entry.GetSection(ApiKeyFileOption).Path, apiKeyFile, problems)
+            : apiKeyFile is not null ? ReadKeyFile(entry.GetSection(ApiKeyFileOption).Path, apiKeyFile, problems, warnings)
             : ParseSha256(entry.GetSection(ApiKeySha256Option).Path, apiKeySha256!, problems);
         return digest is null ? null : new InboundClient(entry.Key, digest);
     }
 
-    private static byte[]? ReadKeyFile(string path, string file, List<ConfigProblem> problems)
+    private static byte[]? ReadKeyFile(string path, string file, List<ConfigProblem> problems, List<ConfigProblem>? warnings)
     {
-        string key;
-        try
+        var outcome = SmallFile.TryReadTrimmed(file, MaxKeyFileBytes, out var key, out var stamp);
+        if (outcome != SmallFileOutcome.Read)
         {
-            var info = new FileInfo(file);
-            if (!info.Exists)
-            {
-                problems.Add(new ConfigProblem(path, $"key file '{file}' does not exist"));
-                return null;
-            }
-
-            if (info.Length > MaxKeyFileBytes)
-            {
-                problems.Add(new ConfigProblem(path, $"key file '{file}' is larger than {MaxKeyFileBytes / 1024} KiB; it should hold just the key"));
-                return null;
-            }
-
-            key = File.ReadAllText(file).Trim();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            problems.Add(new ConfigProblem(path, $"key file '{file}' cannot be read ({ex.GetType().Name})"));
+            problems.Add(new ConfigProblem(path, outcome == SmallFileOutcome.Missing
+                ? "the key file it names does not exist (ApiKeyFile holds the path of a file containing the key, not the key itself)"
+                : $"the key file it names {SmallFile.Describe(outcome, MaxKeyFileBytes)}{(outcome == SmallFileOutcome.TooLarge ? "; it should hold just the key" : "")}"));
             return null;
         }
 
-        if (key.Length == 0)
+        if (stamp.IsWorldWritable)
         {
-            problems.Add(new ConfigProblem(path, $"key file '{file}' is empty"));
+            warnings?.Add(new ConfigProblem(path, "the key file it names can be written by any user of this host (chmod o-w it)"));
+        }
+
+        if (Encoding.UTF8.GetByteCount(key) > InboundCredentials.MaxKeyBytes)
+        {
+            problems.Add(new ConfigProblem(path, $"the key in the file it names is longer than {InboundCredentials.MaxKeyBytes} bytes, the longest key a client may send"));
             return null;
         }
 

@@ -58,7 +58,7 @@ internal sealed class InboundAuthHandler : AuthenticationHandler<InboundAuthOpti
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         _metrics.InboundRejected("unauthenticated");
-        Log.Unauthenticated(Logger, Request.Method, Request.Path.Value ?? "/", RouteName());
+        Log.Unauthenticated(Logger, Request.Method, LogValue.Escape(Request.Path.Value ?? "/"), RouteName());
         var result = await HandleAuthenticateOnceSafeAsync();
         Response.Headers[HeaderNames.WWWAuthenticate] = $"Basic realm=\"{Options.Realm}\", charset=\"UTF-8\"";
         var detail = result.Failure is { } failure
@@ -72,10 +72,10 @@ internal sealed class InboundAuthHandler : AuthenticationHandler<InboundAuthOpti
         _metrics.InboundRejected("forbidden");
         var result = await HandleAuthenticateOnceSafeAsync();
         var client = result.Principal?.FindFirst(InboundAuthDefaults.ClientClaimType)?.Value ?? "(unknown)";
-        Log.Forbidden(Logger, client, RouteName(), Request.Method, Request.Path.Value ?? "/");
+        Log.Forbidden(Logger, client, RouteName(), Request.Method, LogValue.Escape(Request.Path.Value ?? "/"));
         await ProblemResponse.WriteAsync(Context, StatusCodes.Status403Forbidden, "Client not allowed",
             $"Client '{client}' is not allowed to use this route.");
     }
 
-    private string RouteName() => Context.GetEndpoint()?.DisplayName ?? "(none)";
+    private string RouteName() => LogValue.Escape(Context.GetEndpoint()?.DisplayName ?? "(none)");
 }

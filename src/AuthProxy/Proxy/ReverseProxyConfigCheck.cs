@@ -25,11 +25,13 @@ internal static class ReverseProxyConfigCheck
         ArgumentNullException.ThrowIfNull(problems);
         var section = configuration.GetSection(Section);
         ValidateDestinations(section, problems);
+        ValidateUnsupportedRouteSettings(section, problems);
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddAuthorization();
         services.Replace(ServiceDescriptor.Singleton<IAuthorizationPolicyProvider, AnyPolicyName>());
         services.AddCors();
+        services.AddRequestTimeouts();
         services.AddSingleton<ITokenProviderCatalog>(new NameOnlyCatalog(providerNames));
         services.AddSingleton<AuthTokenRouteTable>();
         services.AddReverseProxy()
@@ -76,6 +78,20 @@ internal static class ReverseProxyConfigCheck
         }
     }
 
+    /// <summary>Route settings of YARP's schema that need middleware or policies AuthProxy does not have: refused here, not a 500 per request.</summary>
+    private static void ValidateUnsupportedRouteSettings(IConfigurationSection reverseProxy, List<ConfigProblem> problems)
+    {
+        foreach (var route in reverseProxy.GetSection("Routes").GetChildren())
+        {
+            var cors = route.GetSection("CorsPolicy");
+            if (!string.IsNullOrEmpty(cors.Value))
+            {
+                problems.Add(new ConfigProblem(cors.Path,
+                    "is not supported: AuthProxy defines no CORS policies and runs no CORS middleware; remove it (the upstream's own CORS headers pass through)"));
+            }
+        }
+    }
+
     private static void ValidateDestinations(IConfigurationSection reverseProxy, List<ConfigProblem> problems)
     {
         foreach (var cluster in reverseProxy.GetSection("Clusters").GetChildren())
@@ -85,7 +101,11 @@ internal static class ReverseProxyConfigCheck
                 var address = destination.GetSection("Address");
                 if (!Uri.TryCreate(address.Value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
                 {
-                    problems.Add(new ConfigProblem(address.Path, $"'{address.Value}' is not an absolute http or https URL"));
+                    problems.Add(new ConfigProblem(address.Path, $"{SafeDisplay.Subject(address.Value)} is not an absolute http or https URL"));
+                }
+                else if (uri.UserInfo.Length > 0)
+                {
+                    problems.Add(new ConfigProblem(address.Path, "must not carry user information (user:password@)"));
                 }
             }
         }

@@ -1,3 +1,5 @@
+using AuthProxy.Configuration;
+
 namespace AuthProxy.Tokens;
 
 /// <summary>
@@ -6,6 +8,9 @@ namespace AuthProxy.Tokens;
 /// </summary>
 internal readonly struct Secret
 {
+    /// <summary>Largest secret file read: a key or password is short, a compute-resource token a few KiB.</summary>
+    public const long MaxFileBytes = 64 * 1024;
+
     private readonly string? _inline;
     private readonly string? _file;
 
@@ -43,24 +48,11 @@ internal readonly struct Secret
             return false;
         }
 
-        try
+        var outcome = SmallFile.TryReadTrimmed(_file, MaxFileBytes, out value, out _);
+        if (outcome != SmallFileOutcome.Read)
         {
-            value = System.IO.File.ReadAllText(_file).Trim();
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            error = $"{Name}File '{_file}' does not exist";
-            return false;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            error = $"{Name}File '{_file}' cannot be read ({ex.GetType().Name})";
-            return false;
-        }
-
-        if (value.Length == 0)
-        {
-            error = $"{Name}File '{_file}' is empty";
+            value = "";
+            error = $"the file named by {Name}File {SmallFile.Describe(outcome, MaxFileBytes)}";
             return false;
         }
 

@@ -18,7 +18,6 @@ internal sealed class TokenEndpointClient : IDisposable
     /// <summary>Replies larger than this are refused: a token reply is a few KiB at most.</summary>
     internal const int MaxReplyBytes = 1024 * 1024;
 
-    private const int MaxDetailChars = 200;
     private readonly HttpMessageInvoker _http;
     private readonly TimeProvider _time;
 
@@ -99,14 +98,15 @@ internal sealed class TokenEndpointClient : IDisposable
             if (!response.IsSuccessStatusCode)
             {
                 var detail = ExtractErrorDetail(body, secrets);
-                var reason = $"the token endpoint answered {status} {response.ReasonPhrase}{(detail is null ? "" : $" ({detail})")}";
+                var phrase = SecretScrubber.Scrub(response.ReasonPhrase, secrets);
+                var reason = $"the token endpoint answered {status}{(phrase.Length == 0 ? "" : " " + phrase)}{(detail is null ? "" : $" ({detail})")}";
                 TimeSpan? retryAfter = status is 429 or 503 ? ReadRetryAfter(response, _time.GetUtcNow()) : null;
                 return (null, Failed(reason, retryAfter));
             }
 
             if (!LooksLikeJson(response, body))
             {
-                var mediaType = response.Content.Headers.ContentType?.MediaType ?? "no content type";
+                var mediaType = SecretScrubber.Scrub(response.Content.Headers.ContentType?.MediaType ?? "no content type", secrets);
                 return (null, Failed($"the token endpoint answered {status} with a non-JSON reply ({mediaType})"));
             }
 
@@ -253,30 +253,7 @@ internal sealed class TokenEndpointClient : IDisposable
             (null, not null) => message,
             _ => $"{code}: {message}",
         };
-        return text is null ? null : Scrub(text, secrets);
-    }
-
-    /// <summary>Trims, shortens and removes any secret from text that came from a remote endpoint.</summary>
-    internal static string Scrub(string text, IReadOnlyList<string> secrets)
-    {
-        var builder = new StringBuilder(text.Length > MaxDetailChars ? text[..MaxDetailChars] : text);
-        foreach (var secret in secrets)
-        {
-            if (secret.Length >= 4)
-            {
-                builder.Replace(secret, "***");
-            }
-        }
-
-        for (var i = 0; i < builder.Length; i++)
-        {
-            if (char.IsControl(builder[i]))
-            {
-                builder[i] = ' ';
-            }
-        }
-
-        return builder.ToString().Trim();
+        return text is null ? null : SecretScrubber.Scrub(text, secrets);
     }
 
     private static TimeSpan? ReadRetryAfter(HttpResponseMessage response, DateTimeOffset now)

@@ -1,3 +1,4 @@
+using AuthProxy.Configuration;
 using AuthProxy.Tokens.CloudPak;
 using AuthProxy.Tokens.Iam;
 using AuthProxy.Tokens.Sklm;
@@ -40,7 +41,7 @@ internal static class TokenProviderTypes
             CheckUrl(o.TokenUrl, "TokenUrl", report);
             if (!string.IsNullOrWhiteSpace(o.CrTokenFile) && !File.Exists(o.CrTokenFile))
             {
-                report("CrTokenFile", $"file '{o.CrTokenFile}' does not exist");
+                report("CrTokenFile", "the file it names does not exist");
             }
         }),
         ["Cp4dAuthorize"] = new(static (o, t) => new Cp4dAuthorizeSource(o, t), static (o, report) =>
@@ -131,7 +132,7 @@ internal static class TokenProviderTypes
 
         if (!string.IsNullOrEmpty(options.CaCertificateFile) && !File.Exists(options.CaCertificateFile))
         {
-            report("CaCertificateFile", $"file '{options.CaCertificateFile}' does not exist");
+            report("CaCertificateFile", "the file it names does not exist");
         }
     }
 
@@ -153,7 +154,7 @@ internal static class TokenProviderTypes
 
         if (string.IsNullOrEmpty(inline) && !File.Exists(file))
         {
-            report(name + "File", $"file '{file}' does not exist");
+            report(name + "File", $"the file it names does not exist (it holds the path of a file containing the {name}, not the {name} itself)");
         }
     }
 
@@ -188,7 +189,11 @@ internal static class TokenProviderTypes
 
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            report(name, $"'{value}' is not an absolute http or https URL");
+            report(name, $"{SafeDisplay.Subject(value)} is not an absolute http or https URL");
+        }
+        else if (uri.UserInfo.Length > 0)
+        {
+            report(name, "must not carry user information (user:password@): credentials belong in the provider's secret options");
         }
     }
 }

@@ -21,7 +21,7 @@ internal static class TokenProvidersConfig
         .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Reads every provider of the section under <paramref name="configuration"/>.</summary>
-    public static IReadOnlyList<ProviderDefinition> Read(IConfiguration configuration, List<ConfigProblem> problems)
+    public static IReadOnlyList<ProviderDefinition> Read(IConfiguration configuration, List<ConfigProblem> problems, List<ConfigProblem>? warnings = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(problems);
@@ -35,7 +35,7 @@ internal static class TokenProvidersConfig
 
         foreach (var entry in section.GetChildren())
         {
-            if (ReadEntry(entry, problems) is { } provider)
+            if (ReadEntry(entry, problems, warnings) is { } provider)
             {
                 providers.Add(provider);
             }
@@ -48,7 +48,7 @@ internal static class TokenProvidersConfig
     public static IEnumerable<string> DeclaredNames(IConfiguration configuration) =>
         configuration.GetSection(Section).GetChildren().Select(c => c.Key);
 
-    private static ProviderDefinition? ReadEntry(IConfigurationSection entry, List<ConfigProblem> problems)
+    private static ProviderDefinition? ReadEntry(IConfigurationSection entry, List<ConfigProblem> problems, List<ConfigProblem>? warnings)
     {
         var path = entry.Path;
         if (entry.Value is not null || !entry.GetChildren().Any())
@@ -70,7 +70,7 @@ internal static class TokenProvidersConfig
             }
             else if (option.Value is { } value && !CanConvert(value, property.PropertyType))
             {
-                problems.Add(new ConfigProblem(option.Path, Expected(value, property.PropertyType)));
+                problems.Add(new ConfigProblem(option.Path, Expected(property.PropertyType)));
             }
         }
 
@@ -82,7 +82,30 @@ internal static class TokenProvidersConfig
         var options = new TokenProviderOptions();
         entry.Bind(options);
         TokenProviderTypes.Validate(options, (option, reason) => problems.Add(new ConfigProblem($"{path}:{option}", reason)));
+        WarnAboutWritableFiles(entry, options, warnings);
         return problems.Count == before ? new ProviderDefinition(entry.Key, options, Fingerprint(entry)) : null;
+    }
+
+    /// <summary>A secret or CA file anyone may write is a credential (or a trust anchor) anyone may replace.</summary>
+    private static void WarnAboutWritableFiles(IConfigurationSection entry, TokenProviderOptions options, List<ConfigProblem>? warnings)
+    {
+        if (warnings is null)
+        {
+            return;
+        }
+
+        foreach (var (option, file) in new[]
+        {
+            (nameof(options.ApiKeyFile), options.ApiKeyFile), (nameof(options.PasswordFile), options.PasswordFile),
+            (nameof(options.ClientSecretFile), options.ClientSecretFile), (nameof(options.CrTokenFile), options.CrTokenFile),
+            (nameof(options.CaCertificateFile), options.CaCertificateFile),
+        })
+        {
+            if (!string.IsNullOrWhiteSpace(file) && FileStamp.TryGet(file, out var stamp) && stamp.IsWorldWritable)
+            {
+                warnings.Add(new ConfigProblem($"{entry.Path}:{option}", "the file it names can be written by any user of this host (chmod o-w it)"));
+            }
+        }
     }
 
     private static bool CanConvert(string value, Type type)
@@ -105,14 +128,12 @@ internal static class TokenProvidersConfig
         return true;
     }
 
-    private static string Expected(string value, Type type)
-    {
-        var shown = value.Length > 40 ? value[..40] + "…" : value;
-        return type == typeof(TimeSpan) ? $"'{shown}' is not a duration; use a TimeSpan string such as \"00:00:10\""
-            : type == typeof(double) ? $"'{shown}' is not a number"
-            : type == typeof(bool) ? $"'{shown}' is not true or false"
-            : $"'{shown}' is not a valid {type.Name}";
-    }
+    // The value itself is not shown: whatever was typed into the wrong option might be a secret.
+    private static string Expected(Type type) =>
+        type == typeof(TimeSpan) ? "is not a duration; use a TimeSpan string such as \"00:00:10\""
+        : type == typeof(double) ? "is not a number"
+        : type == typeof(bool) ? "is not true or false"
+        : $"is not a valid {type.Name}";
 
     /// <summary>A hash of every setting of the entry; detects a changed provider without keeping its secrets around in clear.</summary>
     private static string Fingerprint(IConfigurationSection entry)

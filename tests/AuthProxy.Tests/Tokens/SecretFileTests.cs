@@ -42,7 +42,7 @@ public sealed class SecretFileTests
 
     [Theory]
     [MemberData(nameof(FileOptions))]
-    public async Task Fetch_SecretFileMissing_FailsNamingPathWithoutCallingEndpoint(string type, string fileOption, string where)
+    public async Task Fetch_SecretFileMissing_FailsNamingTheOptionWithoutCallingEndpoint(string type, string fileOption, string where)
     {
         _ = where;
         await using var server = await FakeServer.StartAsync(Succeed());
@@ -54,13 +54,14 @@ public sealed class SecretFileTests
 
         Assert.False(result.Succeeded);
         Assert.Equal(502, result.Failure.StatusCode);
-        Assert.Contains($"{fileOption} '{path}' does not exist", result.Failure.Reason, StringComparison.Ordinal);
+        Assert.Contains($"the file named by {fileOption} does not exist", result.Failure.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(path, result.Failure.Reason, StringComparison.Ordinal);
         Assert.Equal(0, server.RequestCount);
     }
 
     [Theory]
     [MemberData(nameof(FileOptions))]
-    public async Task Fetch_SecretFileEmpty_FailsNamingPathWithoutCallingEndpoint(string type, string fileOption, string where)
+    public async Task Fetch_SecretFileEmpty_FailsNamingTheOptionWithoutCallingEndpoint(string type, string fileOption, string where)
     {
         _ = where;
         await using var server = await FakeServer.StartAsync(Succeed());
@@ -71,12 +72,12 @@ public sealed class SecretFileTests
         var result = await source.FetchOnceAsync();
 
         Assert.False(result.Succeeded);
-        Assert.Contains($"{fileOption} '{path}' is empty", result.Failure.Reason, StringComparison.Ordinal);
+        Assert.Contains($"the file named by {fileOption} is empty", result.Failure.Reason, StringComparison.Ordinal);
         Assert.Equal(0, server.RequestCount);
     }
 
     [Fact]
-    public async Task Fetch_SecretFileUnreadable_FailsNamingPathNotContent()
+    public async Task Fetch_SecretFileUnreadable_FailsNamingTheOptionNotContent()
     {
         await using var server = await FakeServer.StartAsync(Succeed());
         using var files = new TempDirectory();
@@ -87,7 +88,7 @@ public sealed class SecretFileTests
         var result = await source.FetchOnceAsync();
 
         Assert.False(result.Succeeded);
-        Assert.Contains($"PasswordFile '{directory}'", result.Failure.Reason, StringComparison.Ordinal);
+        Assert.Contains("the file named by PasswordFile is not a regular file", result.Failure.Reason, StringComparison.Ordinal);
         Assert.Equal(0, server.RequestCount);
     }
 

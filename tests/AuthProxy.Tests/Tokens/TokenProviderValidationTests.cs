@@ -89,7 +89,7 @@ public sealed class TokenProviderValidationTests
     }
 
     [Fact]
-    public void Validate_SecretFileMissing_ReportsFileOptionPath()
+    public void Validate_SecretFileMissing_ReportsTheFileOptionNotThePath()
     {
         var missing = Path.Combine(Path.GetTempPath(), "authproxy-tests", Guid.NewGuid().ToString("N"));
 
@@ -97,7 +97,8 @@ public sealed class TokenProviderValidationTests
 
         var problem = Assert.Single(problems);
         Assert.Equal("TokenProviders:x:PasswordFile", problem.Path);
-        Assert.Contains(missing, problem.Reason, StringComparison.Ordinal);
+        Assert.Contains("the file it names does not exist", problem.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(missing, problem.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,15 +1,18 @@
+using AuthProxy.Telemetry;
+
 namespace AuthProxy.Hosting;
 
 /// <summary>
-/// Wraps the app's log providers so the host's own report of a listener that cannot be bound ("Hosting failed to
-/// start" with a stack trace) is left out: AuthProxy reports that failure itself, in one line
-/// (<see cref="ListenerFailure"/>). Every other entry passes unchanged.
+/// Wraps the app's log providers. Every formatted message — the framework's too, which may quote a request path —
+/// has its control characters escaped (<see cref="LogValue"/>), so no client can forge a log line; exception stack
+/// traces are passed on unchanged. And the host's own report of a listener that cannot be bound ("Hosting failed to
+/// start" with a stack trace) is left out: AuthProxy reports that failure itself, in one line (<see cref="ListenerFailure"/>).
 /// </summary>
-internal sealed class BindFailureLogFilter(ILoggerProvider inner) : ILoggerProvider, ISupportExternalScope
+internal sealed class LogGuard(ILoggerProvider inner) : ILoggerProvider, ISupportExternalScope
 {
     private const string HostCategory = "Microsoft.Extensions.Hosting.Internal.Host";
 
-    /// <summary>Replaces every registered <see cref="ILoggerProvider"/> with a filtered one.</summary>
+    /// <summary>Replaces every registered <see cref="ILoggerProvider"/> with a guarded one.</summary>
     public static void Install(IServiceCollection services)
     {
         for (var i = 0; i < services.Count; i++)
@@ -20,15 +23,11 @@ internal sealed class BindFailureLogFilter(ILoggerProvider inner) : ILoggerProvi
                 continue;
             }
 
-            services[i] = ServiceDescriptor.Describe(typeof(ILoggerProvider), sp => new BindFailureLogFilter(Create(sp, descriptor)), descriptor.Lifetime);
+            services[i] = ServiceDescriptor.Describe(typeof(ILoggerProvider), sp => new LogGuard(Create(sp, descriptor)), descriptor.Lifetime);
         }
     }
 
-    public ILogger CreateLogger(string categoryName)
-    {
-        var logger = inner.CreateLogger(categoryName);
-        return categoryName == HostCategory ? new Filtered(logger) : logger;
-    }
+    public ILogger CreateLogger(string categoryName) => new Guarded(inner.CreateLogger(categoryName), categoryName == HostCategory);
 
     public void SetScopeProvider(IExternalScopeProvider scopeProvider)
     {
@@ -45,7 +44,7 @@ internal sealed class BindFailureLogFilter(ILoggerProvider inner) : ILoggerProvi
             ?? descriptor.ImplementationFactory?.Invoke(services)
             ?? ActivatorUtilities.CreateInstance(services, descriptor.ImplementationType!));
 
-    private sealed class Filtered(ILogger inner) : ILogger
+    private sealed class Guarded(ILogger inner, bool isHost) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => inner.BeginScope(state);
@@ -54,12 +53,12 @@ internal sealed class BindFailureLogFilter(ILoggerProvider inner) : ILoggerProvi
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (exception is not null && ListenerFailure.IsBindFailure(exception))
+            if (isHost && exception is not null && ListenerFailure.IsBindFailure(exception))
             {
                 return;
             }
 
-            inner.Log(logLevel, eventId, state, exception, formatter);
+            inner.Log(logLevel, eventId, state, exception, (s, e) => LogValue.Escape(formatter(s, e), int.MaxValue));
         }
     }
 }
