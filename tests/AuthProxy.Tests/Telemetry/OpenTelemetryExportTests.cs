@@ -21,7 +21,7 @@ public sealed class OpenTelemetryExportTests(ITestOutputHelper output)
         await using var env = await TestEnvironment.StartAsync(output, o =>
         {
             o.Collector = true;
-            o.ProxyArgs.AddRange(["--OTEL_SERVICE_NAME", "authproxy-test"]);
+            o.ProxyArgs.AddRange(["--OTEL_SERVICE_NAME", "authproxy-test", "--OTEL_EXPORTER_OTLP_HEADERS", "x-collector-key=k-1"]);
         });
         Assert.NotNull(env.Proxy.Services.GetService<TracerProvider>());
         Assert.NotNull(env.Proxy.Services.GetService<MeterProvider>());
@@ -38,6 +38,7 @@ public sealed class OpenTelemetryExportTests(ITestOutputHelper output)
         Assert.True(byPath.ContainsKey("/v1/traces"), "no traces exported");
         Assert.True(byPath.ContainsKey("/v1/metrics"), "no metrics exported");
         Assert.True(byPath.ContainsKey("/v1/logs"), "no logs exported");
+        Assert.All(collector.Requests, r => Assert.Equal("k-1", r.Header("x-collector-key"))); // OTEL_* beyond the endpoint also come from the command line
 
         var traces = Text(byPath["/v1/traces"]);
         Assert.Contains("authproxy.token.fetch", traces);
