@@ -13,7 +13,7 @@ namespace AuthProxy.Sandbox.CloudPak;
 /// platform JWT as <c>Bearer</c>, or <c>ZenApiKey base64(username:apikey)</c>.
 /// Platform JWTs carry <c>exp</c>/<c>iat</c>; the replies state no lifetime, as Cloud Pak's do.
 /// </summary>
-public sealed class CloudPakEmulator : IAsyncDisposable
+public sealed class CloudPakEmulator : Emulator
 {
     public const string AuthorizePath = "/icp4d-api/v1/authorize";
     public const string IdentityTokenPath = "/idprovider/v1/auth/identitytoken";
@@ -31,73 +31,36 @@ public sealed class CloudPakEmulator : IAsyncDisposable
     private const string SandboxUid = "1000330999";
 
     private readonly Dictionary<string, CloudPakUser> _users;
-    private readonly TimeProvider _time;
-    private EmulatorHost? _host;
-    private ILogger _logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-    private long _lifetimeTicks;
+    private readonly LiveDuration _lifetime;
 
+    /// <remarks><see cref="Emulator.RevokeAll"/> revokes platform and identity tokens; <c>ZenApiKey</c> keeps working.</remarks>
     private CloudPakEmulator(CloudPakEmulatorOptions options)
+        : base("Cloud Pak", options, Issuer, IdentityIssuer)
     {
         _users = options.Users.ToDictionary(u => u.Username, StringComparer.Ordinal);
-        _time = options.TimeProvider ?? TimeProvider.System;
-        Tokens = options.Tokens ?? new IssuedTokenStore();
-        TokenLifetime = options.TokenLifetime;
-        BeforeToken = options.BeforeToken;
-        BeforeApi = options.BeforeApi;
+        _lifetime = new LiveDuration(options.TokenLifetime);
     }
-
-    /// <summary>Base URL, e.g. <c>http://127.0.0.1:8093</c> (the <c>Url</c> of the Cloud Pak providers).</summary>
-    public string Url => _host?.Url ?? "";
-
-    public IssuedTokenStore Tokens { get; }
-
-    public EmulatorCounters Counters { get; } = new();
 
     /// <summary>Lifetime of tokens issued from now on.</summary>
     public TimeSpan TokenLifetime
     {
-        get => TimeSpan.FromTicks(Interlocked.Read(ref _lifetimeTicks));
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
-            Interlocked.Exchange(ref _lifetimeTicks, value.Ticks);
-        }
+        get => _lifetime.Value;
+        set => _lifetime.Value = value;
     }
 
-    /// <summary>Failure injection before each sign-in endpoint; returning <see langword="true"/> means it answered.</summary>
-    public Func<HttpContext, Task<bool>>? BeforeToken { get; set; }
+    /// <summary>Starts a Cloud Pak emulator on 127.0.0.1; its <see cref="Emulator.Url"/> is the <c>Url</c> of the Cloud Pak providers.</summary>
+    public static Task<CloudPakEmulator> StartAsync(CloudPakEmulatorOptions? options = null, CancellationToken cancellationToken = default) =>
+        ListenAsync(new CloudPakEmulator(options ?? new CloudPakEmulatorOptions()), cancellationToken);
 
-    /// <summary>Failure injection before each API request; returning <see langword="true"/> means it answered.</summary>
-    public Func<HttpContext, Task<bool>>? BeforeApi { get; set; }
-
-    /// <summary>Starts a Cloud Pak emulator on 127.0.0.1.</summary>
-    public static async Task<CloudPakEmulator> StartAsync(CloudPakEmulatorOptions? options = null, CancellationToken cancellationToken = default)
+    private protected override void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
-        options ??= new CloudPakEmulatorOptions();
-        var emulator = new CloudPakEmulator(options);
-        emulator._host = await EmulatorHost.StartAsync(options, app =>
-        {
-            emulator._logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<CloudPakEmulator>();
-            app.MapPost(AuthorizePath, emulator.AuthorizeAsync);
-            app.MapPost(IdentityTokenPath, emulator.IdentityTokenAsync);
-            app.MapGet(ValidateAuthPath, emulator.ValidateAuthAsync);
-            app.MapPost(SigninPath, emulator.SigninAsync);
-            app.MapGet(DeploymentsPath, emulator.DeploymentsAsync);
-            app.MapPost(TextGenerationPath, emulator.TextGenerationAsync);
-        }, cancellationToken);
-        EmulatorLog.Started(emulator._logger, "Cloud Pak", emulator.Url);
-        return emulator;
+        endpoints.MapPost(AuthorizePath, AuthorizeAsync);
+        endpoints.MapPost(IdentityTokenPath, IdentityTokenAsync);
+        endpoints.MapGet(ValidateAuthPath, ValidateAuthAsync);
+        endpoints.MapPost(SigninPath, SigninAsync);
+        endpoints.MapGet(DeploymentsPath, DeploymentsAsync);
+        endpoints.MapPost(TextGenerationPath, TextGenerationAsync);
     }
-
-    /// <summary>Revokes every platform and identity token issued so far. <c>ZenApiKey</c> keeps working.</summary>
-    public int RevokeAll()
-    {
-        var count = Tokens.RevokeAll(Issuer) + Tokens.RevokeAll(IdentityIssuer);
-        EmulatorLog.Revoked(_logger, "Cloud Pak", count);
-        return count;
-    }
-
-    public ValueTask DisposeAsync() => _host?.DisposeAsync() ?? default;
 
     /// <summary><c>{"username","api_key"}</c> or <c>{"username","password"}</c> → <c>{"token"}</c>.</summary>
     private async Task AuthorizeAsync(HttpContext context)
@@ -152,7 +115,7 @@ public sealed class CloudPakEmulator : IAsyncDisposable
             return;
         }
 
-        var now = _time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var lifetime = TokenLifetime;
         var expiresAt = now + lifetime;
         var token = FakeJwt.Create(new JsonObject
@@ -162,7 +125,7 @@ public sealed class CloudPakEmulator : IAsyncDisposable
             ["aud"] = "openid",
             ["scope"] = form["scope"].ToString() is { Length: > 0 } scope ? scope : "openid",
         }, now, expiresAt);
-        Record(token, IdentityIssuer, user.Username, now, expiresAt, "identity");
+        RecordIssued(token, IdentityIssuer, user.Username, "identity", now, expiresAt);
         await EmulatorHttp.WriteJsonAsync(context, StatusCodes.Status200OK, new JsonObject
         {
             ["access_token"] = token,
@@ -191,7 +154,7 @@ public sealed class CloudPakEmulator : IAsyncDisposable
             return;
         }
 
-        if (!Tokens.TryUse(iamToken, IdentityIssuer, _time.GetUtcNow(), out var reason, out var identity) ||
+        if (!Tokens.TryUse(iamToken, IdentityIssuer, Time.GetUtcNow(), out var reason, out var identity) ||
             !string.Equals(identity!.Subject, username, StringComparison.Ordinal) ||
             !_users.TryGetValue(username, out var user))
         {
@@ -253,7 +216,7 @@ public sealed class CloudPakEmulator : IAsyncDisposable
         }
 
         var version = context.Request.Query["version"].ToString();
-        var created = _time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        var created = Time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
         await EmulatorHttp.WriteJsonAsync(context, StatusCodes.Status200OK, new JsonObject
         {
             ["total_count"] = 1,
@@ -290,8 +253,8 @@ public sealed class CloudPakEmulator : IAsyncDisposable
         var input = EmulatorHttp.GetString(json, "input");
         if (string.IsNullOrEmpty(input))
         {
-            Counters.CountRejection(RejectionReason.BadRequest);
-            await WriteApiErrorAsync(context, StatusCodes.Status400BadRequest, "json_validation_error", "Json document validation error: 'input' is required");
+            await RefuseAsync(context, RejectionReason.BadRequest, StatusCodes.Status400BadRequest,
+                ApiError(context, StatusCodes.Status400BadRequest, "json_validation_error", "Json document validation error: 'input' is required"));
             return;
         }
 
@@ -299,7 +262,7 @@ public sealed class CloudPakEmulator : IAsyncDisposable
         await EmulatorHttp.WriteJsonAsync(context, StatusCodes.Status200OK, new JsonObject
         {
             ["model_id"] = EmulatorHttp.GetString(json, "model_id") ?? "ibm/granite-13b-instruct-v2",
-            ["created_at"] = _time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            ["created_at"] = Time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
             ["results"] = new JsonArray(new JsonObject
             {
                 ["generated_text"] = generated,
@@ -316,8 +279,7 @@ public sealed class CloudPakEmulator : IAsyncDisposable
     /// </summary>
     private async Task<string?> AuthorizeApiAsync(HttpContext context)
     {
-        Counters.CountApiRequest();
-        if (await EmulatorHttp.HookHandledAsync(BeforeApi, context, Counters))
+        if (await ApiRequestHandledAsync(context))
         {
             return null;
         }
@@ -329,24 +291,22 @@ public sealed class CloudPakEmulator : IAsyncDisposable
             caller = CheckZenApiKey(zenKey, out reason);
         }
         else if (EmulatorHttp.TryGetAuthorization(context, "Bearer", out var bearer, out reason) &&
-                 Tokens.TryUse(bearer, Issuer, _time.GetUtcNow(), out reason, out var token))
+                 Tokens.TryUse(bearer, Issuer, Time.GetUtcNow(), out reason, out var token))
         {
             caller = token!.Subject;
         }
 
         if (caller is null)
         {
-            Counters.CountRejection(reason);
-            EmulatorLog.Refused(_logger, "Cloud Pak", context.Request.Method, context.Request.Path, StatusCodes.Status401Unauthorized, reason);
-            await WriteApiErrorAsync(context, StatusCodes.Status401Unauthorized, "authentication_token_not_valid",
-                "Failed to authenticate the request due to invalid token");
+            await RefuseAsync(context, reason, StatusCodes.Status401Unauthorized, ApiError(context, StatusCodes.Status401Unauthorized,
+                "authentication_token_not_valid", "Failed to authenticate the request due to invalid token"));
             return null;
         }
 
         if (context.Request.Query["version"].ToString().Length == 0)
         {
-            Counters.CountRejection(RejectionReason.BadRequest);
-            await WriteApiErrorAsync(context, StatusCodes.Status400BadRequest, "invalid_request", "Missing query parameter 'version'");
+            await RefuseAsync(context, RejectionReason.BadRequest, StatusCodes.Status400BadRequest,
+                ApiError(context, StatusCodes.Status400BadRequest, "invalid_request", "Missing query parameter 'version'"));
             return null;
         }
 
@@ -384,15 +344,9 @@ public sealed class CloudPakEmulator : IAsyncDisposable
         return username;
     }
 
-    private async Task<bool> TokenRequestHandledAsync(HttpContext context, string path)
-    {
-        Counters.CountTokenRequest(path);
-        return await EmulatorHttp.HookHandledAsync(BeforeToken, context, Counters);
-    }
-
     private string IssuePlatformToken(CloudPakUser user, string flow)
     {
-        var now = _time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var expiresAt = now + TokenLifetime;
         var token = FakeJwt.Create(new JsonObject
         {
@@ -407,31 +361,16 @@ public sealed class CloudPakEmulator : IAsyncDisposable
             ["authenticator"] = "default",
             ["display_name"] = user.Username,
         }, now, expiresAt);
-        Record(token, Issuer, user.Username, now, expiresAt, flow);
+        RecordIssued(token, Issuer, user.Username, flow, now, expiresAt);
         return token;
     }
 
-    private void Record(string token, string issuer, string subject, DateTimeOffset now, DateTimeOffset expiresAt, string flow)
+    private static JsonObject ApiError(HttpContext context, int status, string code, string message) => new()
     {
-        Tokens.Add(token, issuer, subject, now, expiresAt);
-        Counters.CountIssued();
-        EmulatorLog.Issued(_logger, "Cloud Pak", flow, subject, expiresAt.ToString("O", CultureInfo.InvariantCulture));
-    }
-
-    private Task RefuseAsync(HttpContext context, RejectionReason reason, int status, JsonObject body)
-    {
-        Counters.CountRejection(reason);
-        EmulatorLog.Refused(_logger, "Cloud Pak", context.Request.Method, context.Request.Path, status, reason);
-        return EmulatorHttp.WriteJsonAsync(context, status, body);
-    }
-
-    private static Task WriteApiErrorAsync(HttpContext context, int status, string code, string message) =>
-        EmulatorHttp.WriteJsonAsync(context, status, new JsonObject
-        {
-            ["errors"] = new JsonArray(new JsonObject { ["code"] = code, ["message"] = message }),
-            ["trace"] = context.TraceIdentifier,
-            ["status_code"] = status,
-        });
+        ["errors"] = new JsonArray(new JsonObject { ["code"] = code, ["message"] = message }),
+        ["trace"] = context.TraceIdentifier,
+        ["status_code"] = status,
+    };
 
     private static JsonObject MessageCode(string code, string message) => new() { ["_messageCode_"] = code, ["message"] = message };
 

@@ -9,18 +9,6 @@ namespace AuthProxy.Sandbox.Hosting;
 /// <summary>Request and response plumbing the emulators share.</summary>
 internal static class EmulatorHttp
 {
-    /// <summary>Runs a failure-injection hook; <see langword="true"/> when it answered the request.</summary>
-    public static async Task<bool> HookHandledAsync(Func<HttpContext, Task<bool>>? hook, HttpContext context, EmulatorCounters counters)
-    {
-        if (hook is null || !await hook(context))
-        {
-            return false;
-        }
-
-        counters.CountInjected();
-        return true;
-    }
-
     /// <summary>IBM's services write '+' and non-ASCII text unescaped; so do the emulators.</summary>
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

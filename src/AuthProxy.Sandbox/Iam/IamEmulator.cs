@@ -9,10 +9,10 @@ namespace AuthProxy.Sandbox.Iam;
 
 /// <summary>
 /// IBM Cloud IAM's token endpoint, <c>POST /identity/token</c>: the <c>apikey</c> grant and the trusted-profile
-/// <c>cr-token</c> grant. Issues JWT-shaped access tokens recorded in <see cref="Tokens"/> under <see cref="Issuer"/>.
+/// <c>cr-token</c> grant. Issues JWT-shaped access tokens recorded in <see cref="Emulator.Tokens"/> under <see cref="Issuer"/>.
 /// Error codes other than <c>BXNIM0415E</c> are the emulator's own.
 /// </summary>
-public sealed class IamEmulator : IAsyncDisposable
+public sealed class IamEmulator : Emulator
 {
     public const string TokenPath = "/identity/token";
 
@@ -25,75 +25,36 @@ public sealed class IamEmulator : IAsyncDisposable
     private readonly HashSet<string> _apiKeys;
     private readonly HashSet<string> _profiles;
     private readonly HashSet<string> _crTokens;
-    private readonly TimeProvider _time;
-    private EmulatorHost? _host;
-    private ILogger _logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-    private long _lifetimeTicks;
+    private readonly LiveDuration _lifetime;
 
     private IamEmulator(IamEmulatorOptions options)
+        : base("IAM", options, Issuer)
     {
         _apiKeys = new HashSet<string>(options.ApiKeys, StringComparer.Ordinal);
         _profiles = new HashSet<string>(options.TrustedProfiles, StringComparer.Ordinal);
         _crTokens = new HashSet<string>(options.ComputeResourceTokens, StringComparer.Ordinal);
-        _time = options.TimeProvider ?? TimeProvider.System;
-        Tokens = options.Tokens ?? new IssuedTokenStore();
-        TokenLifetime = options.TokenLifetime;
-        BeforeToken = options.BeforeToken;
+        _lifetime = new LiveDuration(options.TokenLifetime);
     }
-
-    /// <summary>Base URL, e.g. <c>http://127.0.0.1:8091</c>.</summary>
-    public string Url => _host?.Url ?? "";
 
     /// <summary>The full token URL, as <c>TokenUrl</c> of an <c>IamApiKey</c> provider.</summary>
     public string TokenUrl => Url + TokenPath;
 
-    /// <summary>Tokens issued (share it with <see cref="KeyProtect.KeyProtectEmulator"/>).</summary>
-    public IssuedTokenStore Tokens { get; }
-
-    public EmulatorCounters Counters { get; } = new();
-
     /// <summary>Lifetime of tokens issued from now on.</summary>
     public TimeSpan TokenLifetime
     {
-        get => TimeSpan.FromTicks(Interlocked.Read(ref _lifetimeTicks));
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
-            Interlocked.Exchange(ref _lifetimeTicks, value.Ticks);
-        }
+        get => _lifetime.Value;
+        set => _lifetime.Value = value;
     }
 
-    /// <summary>Failure injection: runs before each token request; returning <see langword="true"/> means it answered.</summary>
-    public Func<HttpContext, Task<bool>>? BeforeToken { get; set; }
+    /// <summary>Starts an IAM emulator on 127.0.0.1. Share its <see cref="Emulator.Tokens"/> with the Key Protect emulator.</summary>
+    public static Task<IamEmulator> StartAsync(IamEmulatorOptions? options = null, CancellationToken cancellationToken = default) =>
+        ListenAsync(new IamEmulator(options ?? new IamEmulatorOptions()), cancellationToken);
 
-    /// <summary>Starts an IAM emulator on 127.0.0.1.</summary>
-    public static async Task<IamEmulator> StartAsync(IamEmulatorOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        options ??= new IamEmulatorOptions();
-        var emulator = new IamEmulator(options);
-        emulator._host = await EmulatorHost.StartAsync(options, app =>
-        {
-            emulator._logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<IamEmulator>();
-            app.MapPost(TokenPath, emulator.TokenAsync);
-        }, cancellationToken);
-        EmulatorLog.Started(emulator._logger, "IAM", emulator.Url);
-        return emulator;
-    }
-
-    /// <summary>Revokes every IAM token issued so far: APIs trusting this IAM answer 401 for them.</summary>
-    public int RevokeAll()
-    {
-        var count = Tokens.RevokeAll(Issuer);
-        EmulatorLog.Revoked(_logger, "IAM", count);
-        return count;
-    }
-
-    public ValueTask DisposeAsync() => _host?.DisposeAsync() ?? default;
+    private protected override void MapEndpoints(IEndpointRouteBuilder endpoints) => endpoints.MapPost(TokenPath, TokenAsync);
 
     private async Task TokenAsync(HttpContext context)
     {
-        Counters.CountTokenRequest(TokenPath);
-        if (await EmulatorHttp.HookHandledAsync(BeforeToken, context, Counters))
+        if (await TokenRequestHandledAsync(context, TokenPath))
         {
             return;
         }
@@ -153,7 +114,7 @@ public sealed class IamEmulator : IAsyncDisposable
 
     private Task IssueAsync(HttpContext context, string subjectType, string iamId, string grantType)
     {
-        var now = _time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var lifetime = TokenLifetime;
         var expiresAt = now + lifetime;
         var token = FakeJwt.Create(new JsonObject
@@ -170,9 +131,7 @@ public sealed class IamEmulator : IAsyncDisposable
             ["scope"] = "ibm openid",
             ["client_id"] = "default",
         }, now, expiresAt);
-        Tokens.Add(token, Issuer, iamId, now, expiresAt);
-        Counters.CountIssued();
-        EmulatorLog.Issued(_logger, "IAM", subjectType, iamId, expiresAt.ToString("O", CultureInfo.InvariantCulture));
+        RecordIssued(token, Issuer, iamId, subjectType, now, expiresAt);
         return EmulatorHttp.WriteJsonAsync(context, StatusCodes.Status200OK, new JsonObject
         {
             ["access_token"] = token,
@@ -184,12 +143,11 @@ public sealed class IamEmulator : IAsyncDisposable
         });
     }
 
+    /// <summary>IAM answers every refusal 400 with its error shape.</summary>
     private Task RefuseAsync(HttpContext context, RejectionReason reason, string code, string message)
     {
-        Counters.CountRejection(reason);
-        EmulatorLog.Refused(_logger, "IAM", context.Request.Method, TokenPath, StatusCodes.Status400BadRequest, reason);
-        var now = _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
-        return EmulatorHttp.WriteJsonAsync(context, StatusCodes.Status400BadRequest, new JsonObject
+        var now = Time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
+        return RefuseAsync(context, reason, StatusCodes.Status400BadRequest, new JsonObject
         {
             ["errorCode"] = code,
             ["errorMessage"] = message,

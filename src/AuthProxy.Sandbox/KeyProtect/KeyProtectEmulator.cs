@@ -10,7 +10,7 @@ namespace AuthProxy.Sandbox.KeyProtect;
 /// <c>Authorization: Bearer</c> with a live token of <see cref="KeyProtectEmulatorOptions.TokenIssuer"/> and
 /// <c>bluemix-instance</c> naming the instance; refusals use Key Protect's error collection shape.
 /// </summary>
-public sealed class KeyProtectEmulator : IAsyncDisposable
+public sealed class KeyProtectEmulator : Emulator
 {
     public const string KeysPath = "/api/v2/keys";
     public const string KeyMediaType = "application/vnd.ibm.kms.key+json";
@@ -21,37 +21,21 @@ public sealed class KeyProtectEmulator : IAsyncDisposable
     private readonly object _gate = new();
     private readonly List<KeyProtectKey> _keys = [];
     private readonly string _issuer;
-    private readonly TimeProvider _time;
-    private EmulatorHost? _host;
-    private ILogger _logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     private KeyProtectEmulator(KeyProtectEmulatorOptions options)
+        : base("Key Protect", options, options.TokenIssuer)
     {
         ArgumentException.ThrowIfNullOrEmpty(options.InstanceId);
         InstanceId = options.InstanceId;
         _issuer = options.TokenIssuer;
-        _time = options.TimeProvider ?? TimeProvider.System;
-        Tokens = options.Tokens ?? new IssuedTokenStore();
-        BeforeApi = options.BeforeApi;
-        var now = _time.GetUtcNow();
+        var now = Time.GetUtcNow();
         foreach (var name in options.InitialKeys)
         {
             _keys.Add(new KeyProtectKey(Guid.NewGuid().ToString(), name, Extractable: false, "Created by the sandbox", "sandbox", now));
         }
     }
 
-    /// <summary>Base URL, e.g. <c>http://127.0.0.1:8092</c>.</summary>
-    public string Url => _host?.Url ?? "";
-
     public string InstanceId { get; }
-
-    /// <summary>The store tokens are checked against.</summary>
-    public IssuedTokenStore Tokens { get; }
-
-    public EmulatorCounters Counters { get; } = new();
-
-    /// <summary>Failure injection: runs before each API request; returning <see langword="true"/> means it answered.</summary>
-    public Func<HttpContext, Task<bool>>? BeforeApi { get; set; }
 
     /// <summary>The keys held now, oldest first.</summary>
     public IReadOnlyList<KeyProtectKey> Keys
@@ -65,31 +49,16 @@ public sealed class KeyProtectEmulator : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a Key Protect emulator on 127.0.0.1.</summary>
-    public static async Task<KeyProtectEmulator> StartAsync(KeyProtectEmulatorOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        options ??= new KeyProtectEmulatorOptions();
-        var emulator = new KeyProtectEmulator(options);
-        emulator._host = await EmulatorHost.StartAsync(options, app =>
-        {
-            emulator._logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<KeyProtectEmulator>();
-            app.MapGet(KeysPath, emulator.ListAsync);
-            app.MapPost(KeysPath, emulator.CreateAsync);
-            app.MapGet(KeysPath + "/{id}", emulator.GetAsync);
-        }, cancellationToken);
-        EmulatorLog.Started(emulator._logger, "Key Protect", emulator.Url);
-        return emulator;
-    }
+    /// <summary>Starts a Key Protect emulator on 127.0.0.1. Give it the IAM emulator's token store (<see cref="EmulatorOptions.Tokens"/>).</summary>
+    public static Task<KeyProtectEmulator> StartAsync(KeyProtectEmulatorOptions? options = null, CancellationToken cancellationToken = default) =>
+        ListenAsync(new KeyProtectEmulator(options ?? new KeyProtectEmulatorOptions()), cancellationToken);
 
-    /// <summary>Revokes every token of the trusted issuer issued so far: they get 401 from now on.</summary>
-    public int RevokeAll()
+    private protected override void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
-        var count = Tokens.RevokeAll(_issuer);
-        EmulatorLog.Revoked(_logger, "Key Protect", count);
-        return count;
+        endpoints.MapGet(KeysPath, ListAsync);
+        endpoints.MapPost(KeysPath, CreateAsync);
+        endpoints.MapGet(KeysPath + "/{id}", GetAsync);
     }
-
-    public ValueTask DisposeAsync() => _host?.DisposeAsync() ?? default;
 
     private async Task ListAsync(HttpContext context)
     {
@@ -142,14 +111,13 @@ public sealed class KeyProtectEmulator : IAsyncDisposable
         var type = EmulatorHttp.GetString(resource, "type");
         if (resource is null || string.IsNullOrWhiteSpace(name) || (type is not null && type != KeyMediaType))
         {
-            Counters.CountRejection(RejectionReason.BadRequest);
-            await WriteErrorAsync(context, StatusCodes.Status400BadRequest,
+            await RefuseAsync(context, RejectionReason.BadRequest, StatusCodes.Status400BadRequest,
                 "Bad Request: The request body must hold resources[0] with a name and type " + KeyMediaType, "BAD_BODY_ERR");
             return;
         }
 
         var extractable = resource["extractable"] is JsonValue value && value.TryGetValue<bool>(out var e) && e;
-        var key = new KeyProtectKey(Guid.NewGuid().ToString(), name, extractable, EmulatorHttp.GetString(resource, "description"), caller.Subject, _time.GetUtcNow());
+        var key = new KeyProtectKey(Guid.NewGuid().ToString(), name, extractable, EmulatorHttp.GetString(resource, "description"), caller.Subject, Time.GetUtcNow());
         lock (_gate)
         {
             _keys.Add(key);
@@ -161,14 +129,13 @@ public sealed class KeyProtectEmulator : IAsyncDisposable
     /// <summary>Counts the request, runs the hook, checks token and instance. Returns the caller's token, or null when refused.</summary>
     private async Task<IssuedToken?> AuthorizeAsync(HttpContext context)
     {
-        Counters.CountApiRequest();
-        if (await EmulatorHttp.HookHandledAsync(BeforeApi, context, Counters))
+        if (await ApiRequestHandledAsync(context))
         {
             return null;
         }
 
         if (!EmulatorHttp.TryGetAuthorization(context, "Bearer", out var credential, out var reason) ||
-            !Tokens.TryUse(credential, _issuer, _time.GetUtcNow(), out reason, out var token))
+            !Tokens.TryUse(credential, _issuer, Time.GetUtcNow(), out reason, out var token))
         {
             await RefuseAsync(context, reason, StatusCodes.Status401Unauthorized, UnauthorizedMessage, "UNAUTHORIZED_ERR");
             return null;
@@ -191,28 +158,27 @@ public sealed class KeyProtectEmulator : IAsyncDisposable
         return token;
     }
 
-    private Task RefuseAsync(HttpContext context, RejectionReason reason, int status, string message, string code)
-    {
-        Counters.CountRejection(reason);
-        EmulatorLog.Refused(_logger, "Key Protect", context.Request.Method, context.Request.Path, status, reason);
-        return WriteErrorAsync(context, status, message, code);
-    }
+    private Task RefuseAsync(HttpContext context, RejectionReason reason, int status, string message, string code) =>
+        RefuseAsync(context, reason, status, Error(status, message, code));
 
     private static Task WriteErrorAsync(HttpContext context, int status, string message, string code) =>
-        EmulatorHttp.WriteJsonAsync(context, status, Collection(ErrorMediaType,
-        [
-            new JsonObject
+        EmulatorHttp.WriteJsonAsync(context, status, Error(status, message, code));
+
+    /// <summary>Key Protect's error collection.</summary>
+    private static JsonObject Error(int status, string message, string code) => Collection(ErrorMediaType,
+    [
+        new JsonObject
+        {
+            ["errorMsg"] = message,
+            ["reasons"] = new JsonArray(new JsonObject
             {
-                ["errorMsg"] = message,
-                ["reasons"] = new JsonArray(new JsonObject
-                {
-                    ["code"] = code,
-                    ["message"] = message,
-                    ["status"] = status,
-                    ["moreInfo"] = "https://cloud.ibm.com/apidocs/key-protect",
-                }),
-            },
-        ]));
+                ["code"] = code,
+                ["message"] = message,
+                ["status"] = status,
+                ["moreInfo"] = "https://cloud.ibm.com/apidocs/key-protect",
+            }),
+        },
+    ]);
 
     private static JsonObject Collection(string collectionType, IEnumerable<JsonObject> resources)
     {

@@ -11,7 +11,7 @@ namespace AuthProxy.Sandbox.Sklm;
 /// <c>UserAuthId</c>), and two read APIs that require exactly <c>Authorization: SKLMAuth userAuthId=&lt;id&gt;</c>.
 /// A session id states no lifetime; it dies after <see cref="IdleTimeout"/> without use.
 /// </summary>
-public sealed class SklmEmulator : IAsyncDisposable
+public sealed class SklmEmulator : Emulator
 {
     public const string LoginPath = "/SKLM/rest/v1/ckms/login";
     public const string AccessTokenPath = "/SKLM/rest/v1/ckms/accessToken";
@@ -24,76 +24,37 @@ public sealed class SklmEmulator : IAsyncDisposable
     private const string AuthorizationPrefix = "SKLMAuth userAuthId=";
 
     private readonly Dictionary<string, string> _users;
-    private readonly TimeProvider _time;
-    private EmulatorHost? _host;
-    private ILogger _logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-    private long _idleTicks;
+    private readonly LiveDuration _idleTimeout;
 
     private SklmEmulator(SklmEmulatorOptions options)
+        : base("SKLM", options, Issuer)
     {
         _users = new Dictionary<string, string>(options.Users, StringComparer.Ordinal);
-        _time = options.TimeProvider ?? TimeProvider.System;
-        Tokens = options.Tokens ?? new IssuedTokenStore();
-        IdleTimeout = options.IdleTimeout;
-        BeforeToken = options.BeforeToken;
-        BeforeApi = options.BeforeApi;
+        _idleTimeout = new LiveDuration(options.IdleTimeout);
     }
-
-    /// <summary>Base URL, e.g. <c>http://127.0.0.1:8094</c> (the <c>Url</c> of the SKLM providers).</summary>
-    public string Url => _host?.Url ?? "";
-
-    public IssuedTokenStore Tokens { get; }
-
-    public EmulatorCounters Counters { get; } = new();
 
     /// <summary>Idle timeout of session ids issued from now on.</summary>
     public TimeSpan IdleTimeout
     {
-        get => TimeSpan.FromTicks(Interlocked.Read(ref _idleTicks));
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
-            Interlocked.Exchange(ref _idleTicks, value.Ticks);
-        }
+        get => _idleTimeout.Value;
+        set => _idleTimeout.Value = value;
     }
 
-    /// <summary>Failure injection before each login; returning <see langword="true"/> means it answered.</summary>
-    public Func<HttpContext, Task<bool>>? BeforeToken { get; set; }
+    /// <summary>Starts an SKLM emulator on 127.0.0.1; its <see cref="Emulator.Url"/> is the <c>Url</c> of the SKLM providers.</summary>
+    public static Task<SklmEmulator> StartAsync(SklmEmulatorOptions? options = null, CancellationToken cancellationToken = default) =>
+        ListenAsync(new SklmEmulator(options ?? new SklmEmulatorOptions()), cancellationToken);
 
-    /// <summary>Failure injection before each API request; returning <see langword="true"/> means it answered.</summary>
-    public Func<HttpContext, Task<bool>>? BeforeApi { get; set; }
-
-    /// <summary>Starts an SKLM emulator on 127.0.0.1.</summary>
-    public static async Task<SklmEmulator> StartAsync(SklmEmulatorOptions? options = null, CancellationToken cancellationToken = default)
+    private protected override void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
-        options ??= new SklmEmulatorOptions();
-        var emulator = new SklmEmulator(options);
-        emulator._host = await EmulatorHost.StartAsync(options, app =>
-        {
-            emulator._logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<SklmEmulator>();
-            app.MapPost(LoginPath, context => emulator.LoginAsync(context, LoginPath, "userAuthId"));
-            app.MapGet(AccessTokenPath, context => emulator.LoginAsync(context, AccessTokenPath, "UserAuthId"));
-            app.MapGet(ObjectsPath, emulator.ObjectsAsync);
-            app.MapGet(KeysPath, emulator.KeysAsync);
-        }, cancellationToken);
-        EmulatorLog.Started(emulator._logger, "SKLM", emulator.Url);
-        return emulator;
+        endpoints.MapPost(LoginPath, context => LoginAsync(context, LoginPath, "userAuthId"));
+        endpoints.MapGet(AccessTokenPath, context => LoginAsync(context, AccessTokenPath, "UserAuthId"));
+        endpoints.MapGet(ObjectsPath, ObjectsAsync);
+        endpoints.MapGet(KeysPath, KeysAsync);
     }
-
-    /// <summary>Ends every session issued so far: they get 401 from now on.</summary>
-    public int RevokeAll()
-    {
-        var count = Tokens.RevokeAll(Issuer);
-        EmulatorLog.Revoked(_logger, "SKLM", count);
-        return count;
-    }
-
-    public ValueTask DisposeAsync() => _host?.DisposeAsync() ?? default;
 
     private async Task LoginAsync(HttpContext context, string path, string idProperty)
     {
-        Counters.CountTokenRequest(path);
-        if (await EmulatorHttp.HookHandledAsync(BeforeToken, context, Counters))
+        if (await TokenRequestHandledAsync(context, path))
         {
             return;
         }
@@ -116,11 +77,7 @@ public sealed class SklmEmulator : IAsyncDisposable
         }
 
         var id = Guid.NewGuid().ToString();
-        var idle = IdleTimeout;
-        Tokens.Add(id, Issuer, userId, _time.GetUtcNow(), expiresAt: null, idle);
-        Counters.CountIssued();
-        EmulatorLog.Issued(_logger, "SKLM", path == LoginPath ? "login" : "accessToken", userId,
-            "after " + idle.ToString("c", CultureInfo.InvariantCulture) + " idle");
+        RecordIssued(id, Issuer, userId, path == LoginPath ? "login" : "accessToken", Time.GetUtcNow(), expiresAt: null, IdleTimeout);
         await EmulatorHttp.WriteJsonAsync(context, StatusCodes.Status200OK, new JsonObject { [idProperty] = id });
     }
 
@@ -131,7 +88,7 @@ public sealed class SklmEmulator : IAsyncDisposable
             return;
         }
 
-        var created = _time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        var created = Time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         var objects = new JsonArray();
         for (var i = 0; i < 2; i++)
         {
@@ -176,8 +133,7 @@ public sealed class SklmEmulator : IAsyncDisposable
 
     private async Task<bool> AuthorizeAsync(HttpContext context)
     {
-        Counters.CountApiRequest();
-        if (await EmulatorHttp.HookHandledAsync(BeforeApi, context, Counters))
+        if (await ApiRequestHandledAsync(context))
         {
             return false;
         }
@@ -192,7 +148,7 @@ public sealed class SklmEmulator : IAsyncDisposable
         {
             reason = RejectionReason.MalformedHeader;
         }
-        else if (Tokens.TryUse(header[AuthorizationPrefix.Length..], Issuer, _time.GetUtcNow(), out reason, out _))
+        else if (Tokens.TryUse(header[AuthorizationPrefix.Length..], Issuer, Time.GetUtcNow(), out reason, out _))
         {
             return true;
         }
@@ -202,10 +158,6 @@ public sealed class SklmEmulator : IAsyncDisposable
         return false;
     }
 
-    private Task RefuseAsync(HttpContext context, RejectionReason reason, int status, string code, string message)
-    {
-        Counters.CountRejection(reason);
-        EmulatorLog.Refused(_logger, "SKLM", context.Request.Method, context.Request.Path, status, reason);
-        return EmulatorHttp.WriteJsonAsync(context, status, new JsonObject { ["code"] = code, ["message"] = message });
-    }
+    private Task RefuseAsync(HttpContext context, RejectionReason reason, int status, string code, string message) =>
+        RefuseAsync(context, reason, status, new JsonObject { ["code"] = code, ["message"] = message });
 }

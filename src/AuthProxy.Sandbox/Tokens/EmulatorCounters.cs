@@ -24,9 +24,6 @@ public sealed class EmulatorCounters
     /// <summary>Requests answered by a <c>BeforeToken</c>/<c>BeforeApi</c> hook.</summary>
     public long InjectedFailures => Interlocked.Read(ref _injected);
 
-    /// <summary>Requests to all token endpoints.</summary>
-    public long TotalTokenRequests => _tokenRequests.Values.Sum();
-
     /// <summary>Refusals for any reason.</summary>
     public long TotalRejections
     {
@@ -48,30 +45,14 @@ public sealed class EmulatorCounters
     /// <summary>Refusals for <paramref name="reason"/>.</summary>
     public long Rejections(RejectionReason reason) => Interlocked.Read(ref _rejections[(int)reason]);
 
-    /// <summary>Token requests per endpoint path.</summary>
-    public IReadOnlyDictionary<string, long> TokenRequestsByEndpoint() => new Dictionary<string, long>(_tokenRequests, StringComparer.Ordinal);
-
     /// <summary>Refusals per reason (reasons never seen are left out).</summary>
     public IReadOnlyDictionary<RejectionReason, long> RejectionsByReason() =>
         Enum.GetValues<RejectionReason>().Where(r => Rejections(r) > 0).ToDictionary(r => r, Rejections);
 
-    /// <summary>Sets every counter back to zero.</summary>
-    public void Reset()
-    {
-        _tokenRequests.Clear();
-        Interlocked.Exchange(ref _apiRequests, 0);
-        Interlocked.Exchange(ref _tokensIssued, 0);
-        Interlocked.Exchange(ref _injected, 0);
-        for (var i = 0; i < _rejections.Length; i++)
-        {
-            Interlocked.Exchange(ref _rejections[i], 0);
-        }
-    }
-
     /// <summary>A one-line summary, e.g. for the sandbox's shutdown output.</summary>
     public override string ToString()
     {
-        var tokens = string.Join(", ", TokenRequestsByEndpoint().OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+        var tokens = string.Join(", ", _tokenRequests.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
         var rejections = string.Join(", ", RejectionsByReason().Select(p => $"{p.Key}={p.Value}"));
         return $"token requests [{tokens}], tokens issued {TokensIssued}, API requests {ApiRequests}, rejections [{rejections}], injected failures {InjectedFailures}";
     }

@@ -87,18 +87,6 @@ public sealed class IssuedTokenStore
         return count;
     }
 
-    /// <summary>Revokes one token.</summary>
-    public bool Revoke(string value)
-    {
-        if (!_tokens.TryGetValue(value, out var token))
-        {
-            return false;
-        }
-
-        token.Revoke();
-        return true;
-    }
-
     /// <summary>The tokens remembered (of <paramref name="issuer"/>, or all), oldest first.</summary>
     public IReadOnlyList<IssuedToken> Snapshot(string? issuer = null) =>
         [.. _tokens.Values.Where(t => issuer is null || t.Issuer == issuer).OrderBy(t => t.IssuedAt)];

@@ -15,8 +15,8 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task NoCredential_Gets401WithChallenge_AndReachesNeitherIamNorUpstream()
     {
-        await using var gateway = await Gateway.StartAsync(output);
-        using var client = gateway.Proxy.CreateClient();
+        await using var gateway = await StartGatewayAsync();
+        var client = gateway.Client;
 
         using var response = await client.GetAsync("/kms/api/v2/keys");
 
@@ -25,7 +25,7 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(401, body.RootElement.GetProperty("status").GetInt32());
-        Assert.Equal(0, gateway.Iam.RequestCount);
+        Assert.Equal(0, gateway.Idp.RequestCount);
         Assert.Equal(0, gateway.Upstream.RequestCount);
     }
 
@@ -34,21 +34,21 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
     [InlineData("Authorization", "Basic YmlsbGluZy1hcHA6d3Jvbmc=")] // billing-app:wrong
     public async Task WrongCredential_Gets401_AndReachesNeitherIamNorUpstream(string header, string value)
     {
-        await using var gateway = await Gateway.StartAsync(output);
-        using var client = gateway.Proxy.CreateClient();
+        await using var gateway = await StartGatewayAsync();
+        var client = gateway.Client;
 
         using var response = await client.SendAsync(Request("/kms/api/v2/keys", (header, value)));
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal(0, gateway.Iam.RequestCount);
+        Assert.Equal(0, gateway.Idp.RequestCount);
         Assert.Equal(0, gateway.Upstream.RequestCount);
     }
 
     [Fact]
     public async Task ClientOutsideTheRoutePolicy_Gets403_AndReachesNeitherIamNorUpstream()
     {
-        await using var gateway = await Gateway.StartAsync(output);
-        using var client = gateway.Proxy.CreateClient();
+        await using var gateway = await StartGatewayAsync();
+        var client = gateway.Client;
 
         using var response = await client.SendAsync(Request("/kms/api/v2/keys", ("X-API-Key", InboundConfigs.BatchKey)));
 
@@ -56,15 +56,15 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Contains("'batch'", body.RootElement.GetProperty("detail").GetString());
-        Assert.Equal(0, gateway.Iam.RequestCount);
+        Assert.Equal(0, gateway.Idp.RequestCount);
         Assert.Equal(0, gateway.Upstream.RequestCount);
     }
 
     [Fact]
     public async Task ValidApiKey_OnAuthTokenRoute_UpstreamGetsBearerButNoInboundCredential()
     {
-        await using var gateway = await Gateway.StartAsync(output);
-        using var client = gateway.Proxy.CreateClient();
+        await using var gateway = await StartGatewayAsync();
+        var client = gateway.Client;
 
         using var response = await client.SendAsync(Request("/kms/api/v2/keys", ("X-API-Key", InboundConfigs.BillingKey)));
 
@@ -78,8 +78,8 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task ValidBasicCredentialWithHashedKey_OnAuthTokenRoute_UpstreamGetsOnlyTheBearer()
     {
-        await using var gateway = await Gateway.StartAsync(output);
-        using var client = gateway.Proxy.CreateClient();
+        await using var gateway = await StartGatewayAsync();
+        var client = gateway.Client;
 
         using var response = await client.SendAsync(Request("/kms/api/v2/keys",
             ("Authorization", InboundConfigs.Basic("legacy", InboundConfigs.LegacyKey))));
@@ -93,8 +93,8 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task RouteWithoutPolicy_RequiresAKnownClient_WhenClientsExist()
     {
-        await using var gateway = await Gateway.StartAsync(output);
-        using var client = gateway.Proxy.CreateClient();
+        await using var gateway = await StartGatewayAsync();
+        var client = gateway.Client;
 
         using var anonymous = await client.GetAsync("/plain/data");
         using var withKey = await client.SendAsync(Request("/plain/data", ("X-API-Key", InboundConfigs.BatchKey)));
@@ -109,8 +109,8 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task DefaultPolicyRoute_AcceptsAnyKnownClient()
     {
-        await using var gateway = await Gateway.StartAsync(output);
-        using var client = gateway.Proxy.CreateClient();
+        await using var gateway = await StartGatewayAsync();
+        var client = gateway.Client;
 
         using var anonymous = await client.GetAsync("/any/data");
         using var batch = await client.SendAsync(Request("/any/data", ("X-API-Key", InboundConfigs.BatchKey)));
@@ -124,8 +124,8 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task AnonymousRoute_WorksWithoutAKey()
     {
-        await using var gateway = await Gateway.StartAsync(output);
-        using var client = gateway.Proxy.CreateClient();
+        await using var gateway = await StartGatewayAsync();
+        var client = gateway.Client;
 
         using var response = await client.GetAsync("/open/data");
 
@@ -136,8 +136,8 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task InboundBasicCredential_OnRouteWithoutAuthToken_IsStripped()
     {
-        await using var gateway = await Gateway.StartAsync(output);
-        using var client = gateway.Proxy.CreateClient();
+        await using var gateway = await StartGatewayAsync();
+        var client = gateway.Client;
 
         using var response = await client.SendAsync(Request("/plain/data", ("Authorization", InboundConfigs.Basic("batch", InboundConfigs.BatchKey))));
 
@@ -150,8 +150,8 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
     [InlineData("Basic dXBzdHJlYW0tdXNlcjpwYXNzd29yZA==")] // upstream-user:password, not an inbound client
     public async Task OtherAuthorization_OnRouteWithoutAuthToken_PassesThrough(string authorization)
     {
-        await using var gateway = await Gateway.StartAsync(output);
-        using var client = gateway.Proxy.CreateClient();
+        await using var gateway = await StartGatewayAsync();
+        var client = gateway.Client;
 
         using var response = await client.SendAsync(Request("/plain/data", ("X-API-Key", InboundConfigs.BatchKey), ("Authorization", authorization)));
 
@@ -164,8 +164,8 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task AnonymousRoute_StillStripsInboundCredentials()
     {
-        await using var gateway = await Gateway.StartAsync(output);
-        using var client = gateway.Proxy.CreateClient();
+        await using var gateway = await StartGatewayAsync();
+        var client = gateway.Client;
 
         using var response = await client.SendAsync(Request("/open/data",
             ("X-API-Key", "whatever-the-caller-sent"), ("Authorization", InboundConfigs.Basic("billing-app", "a-wrong-key"))));
@@ -181,8 +181,8 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
     [InlineData("/readyz")]
     public async Task HealthEndpoints_StayAnonymous(string path)
     {
-        await using var gateway = await Gateway.StartAsync(output);
-        using var client = gateway.Proxy.CreateClient();
+        await using var gateway = await StartGatewayAsync();
+        var client = gateway.Client;
 
         using var response = await client.GetAsync(path);
 
@@ -192,7 +192,7 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task Rejections_AreCountedByReason()
     {
-        await using var gateway = await Gateway.StartAsync(output);
+        await using var gateway = await StartGatewayAsync();
         var factory = gateway.Proxy.Services.GetRequiredService<IMeterFactory>();
         var reasons = new ConcurrentQueue<string>();
         using var listener = new MeterListener();
@@ -214,7 +214,7 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
             }
         });
         listener.Start();
-        using var client = gateway.Proxy.CreateClient();
+        var client = gateway.Client;
 
         using var unauthenticated = await client.GetAsync("/kms/x");
         using var forbidden = await client.SendAsync(Request("/kms/x", ("X-API-Key", InboundConfigs.BatchKey)));
@@ -226,8 +226,8 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task Logs_AtDebug_NeverContainAClientKey()
     {
-        await using var gateway = await Gateway.StartAsync(output);
-        using var client = gateway.Proxy.CreateClient();
+        await using var gateway = await StartGatewayAsync();
+        var client = gateway.Client;
 
         var requests = new (string Path, (string, string) Header)[]
         {
@@ -261,12 +261,10 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task ClientsAppliedLive_TakeEffectForTheNextRequest()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync();
-        await using var proxy = await ProxyHost.StartAsync(InboundConfigs.Gateway(iam.Url, upstream.Url, inbound: null)
-            .Replace("\"AuthorizationPolicy\": \"kms-clients\",", "", StringComparison.Ordinal), output);
-        using var client = proxy.CreateClient();
-        var store = proxy.Services.GetRequiredService<InboundClientStore>();
+        await using var env = await TestEnvironment.StartAsync(output, o => o.Config = e =>
+            InboundConfigs.Gateway(e.Idp.Url, e.Upstream.Url, inbound: null).Replace("\"AuthorizationPolicy\": \"kms-clients\",", "", StringComparison.Ordinal));
+        var client = env.Client;
+        var store = env.Proxy.Services.GetRequiredService<InboundClientStore>();
 
         using var openBefore = await client.GetAsync("/plain/data");
         Assert.Equal(HttpStatusCode.OK, openBefore.StatusCode);
@@ -299,41 +297,11 @@ public sealed class InboundAuthEndToEndTests(ITestOutputHelper output)
         return request;
     }
 
-    /// <summary>Fake IAM, fake upstream and the proxy configured with the three test clients.</summary>
-    private sealed class Gateway : IAsyncDisposable
+    /// <summary>Fake IAM, fake upstream answering "ok" and the proxy configured with the three test clients.</summary>
+    private Task<TestEnvironment> StartGatewayAsync() => TestEnvironment.StartAsync(output, o =>
     {
-        private readonly TempDirectory _folder;
-
-        private Gateway(TempDirectory folder, FakeServer iam, FakeServer upstream, ProxyHost proxy)
-        {
-            _folder = folder;
-            Iam = iam;
-            Upstream = upstream;
-            Proxy = proxy;
-        }
-
-        public FakeServer Iam { get; }
-
-        public FakeServer Upstream { get; }
-
-        public ProxyHost Proxy { get; }
-
-        public static async Task<Gateway> StartAsync(ITestOutputHelper output)
-        {
-            var folder = new TempDirectory();
-            var keyFile = folder.Write("batch-key", InboundConfigs.BatchKey + "\n");
-            var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-            var upstream = await FakeServer.StartAsync((c, _) => c.Response.WriteAsync("ok"));
-            var proxy = await ProxyHost.StartAsync(InboundConfigs.Gateway(iam.Url, upstream.Url, InboundConfigs.InboundSection(keyFile)), output);
-            return new Gateway(folder, iam, upstream, proxy);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Proxy.DisposeAsync();
-            await Upstream.DisposeAsync();
-            await Iam.DisposeAsync();
-            _folder.Dispose();
-        }
-    }
+        o.Upstream = (c, _) => c.Response.WriteAsync("ok");
+        o.Config = e => InboundConfigs.Gateway(e.Idp.Url, e.Upstream.Url,
+            InboundConfigs.InboundSection(e.Files.Write("batch-key", InboundConfigs.BatchKey + "\n")));
+    });
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace AuthProxy.Tests.Infrastructure;
 
@@ -12,10 +11,15 @@ namespace AuthProxy.Tests.Infrastructure;
 public sealed class FakeServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly Func<HttpContext, RecordedRequest, Task> _handler;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private TaskCompletionSource<RecordedRequest> _next = NewSignal();
 
-    private FakeServer(WebApplication app) => _app = app;
+    private FakeServer(WebApplication app, Func<HttpContext, RecordedRequest, Task> handler)
+    {
+        _app = app;
+        _handler = handler;
+    }
 
     /// <summary>Base URL, e.g. <c>http://127.0.0.1:41234</c>.</summary>
     public string Url { get; private set; } = "";
@@ -24,32 +28,18 @@ public sealed class FakeServer : IAsyncDisposable
 
     public int RequestCount => _requests.Count;
 
-    /// <summary>Replaceable handler; the default answers 200 with an empty body.</summary>
-    public Func<HttpContext, RecordedRequest, Task> Handler { get; set; } = static (_, _) => Task.CompletedTask;
-
-    /// <summary>Starts a server. <paramref name="certificate"/> makes it HTTPS.</summary>
-    public static async Task<FakeServer> StartAsync(Func<HttpContext, RecordedRequest, Task>? handler = null,
-        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null, ITestOutputHelper? output = null)
+    /// <summary>Starts a server; without a <paramref name="handler"/> it answers 200 with an empty body.</summary>
+    public static async Task<FakeServer> StartAsync(Func<HttpContext, RecordedRequest, Task>? handler = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;
-            k.Listen(System.Net.IPAddress.Loopback, 0, listen =>
-            {
-                if (certificate is not null)
-                {
-                    listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = certificate });
-                }
-            });
+            k.Listen(System.Net.IPAddress.Loopback, 0);
         });
         var app = builder.Build();
-        var server = new FakeServer(app);
-        if (handler is not null)
-        {
-            server.Handler = handler;
-        }
+        var server = new FakeServer(app, handler ?? (static (_, _) => Task.CompletedTask));
 
         app.Run(async context =>
         {
@@ -63,7 +53,7 @@ public sealed class FakeServer : IAsyncDisposable
                 body.ToArray());
             server._requests.Enqueue(recorded);
             Interlocked.Exchange(ref server._next, NewSignal()).TrySetResult(recorded);
-            await server.Handler(context, recorded);
+            await server._handler(context, recorded);
         });
         await app.StartAsync();
         server.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

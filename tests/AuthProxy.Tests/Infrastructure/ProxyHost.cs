@@ -11,12 +11,14 @@ namespace AuthProxy.Tests.Infrastructure;
 /// </summary>
 public sealed class ProxyHost : IAsyncDisposable
 {
+    private readonly CapturingLoggerProvider _logs;
+
     private ProxyHost(WebApplication app, string directory, string configPath, CapturingLoggerProvider logs)
     {
         App = app;
         Directory = directory;
         ConfigPath = configPath;
-        LogProvider = logs;
+        _logs = logs;
     }
 
     public WebApplication App { get; }
@@ -25,10 +27,8 @@ public sealed class ProxyHost : IAsyncDisposable
 
     public string ConfigPath { get; }
 
-    internal CapturingLoggerProvider LogProvider { get; }
-
     /// <summary>Every log line written so far (message and exception text).</summary>
-    public IReadOnlyCollection<string> Logs => LogProvider.Lines;
+    public IReadOnlyCollection<string> Logs => _logs.Lines;
 
     public string Url { get; private set; } = "";
 

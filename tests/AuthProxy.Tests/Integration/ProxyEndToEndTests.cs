@@ -14,10 +14,8 @@ public sealed class ProxyEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task Post_ThroughKmsRoute_ForwardsBodyMethodAndHeadersWithBearer()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync((c, _) => { c.Response.StatusCode = 201; return c.Response.WriteAsync("{\"created\":true}"); });
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output, o =>
+            o.Upstream = (c, _) => { c.Response.StatusCode = 201; return c.Response.WriteAsync("{\"created\":true}"); });
         using var request = new HttpRequestMessage(HttpMethod.Post, "/kms/api/v2/keys?extractable=false")
         {
             Content = new StringContent("""{"metadata":{},"resources":[{"name":"k1"}]}""", Encoding.UTF8, "application/vnd.ibm.kms.key+json"),
@@ -25,11 +23,11 @@ public sealed class ProxyEndToEndTests(ITestOutputHelper output)
         request.Headers.Add("Prefer", "return=representation");
         request.Headers.Add("correlation-id", "abc-123");
 
-        using var response = await client.SendAsync(request);
+        using var response = await env.Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal("{\"created\":true}", await response.Content.ReadAsStringAsync());
-        var seen = Assert.Single(upstream.Requests);
+        var seen = Assert.Single(env.Upstream.Requests);
         Assert.Equal("POST", seen.Method);
         Assert.Equal("/api/v2/keys", seen.Path);
         Assert.Equal("?extractable=false", seen.Query);
@@ -44,14 +42,11 @@ public sealed class ProxyEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task ExactIamRequest_IsTheApiKeyGrantForm()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync();
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output);
 
-        await client.GetAsync("/kms/api/v2/keys");
+        await env.Client.GetAsync("/kms/api/v2/keys");
 
-        var token = Assert.Single(iam.Requests);
+        var token = Assert.Single(env.Idp.Requests);
         Assert.Equal("POST", token.Method);
         Assert.Equal("/identity/token", token.Path);
         Assert.StartsWith("application/x-www-form-urlencoded", token.Header("Content-Type"));
@@ -63,17 +58,14 @@ public sealed class ProxyEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task ClientAuthorizationHeader_IsReplacedAndNeverForwarded()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync();
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/kms/api/v2/keys");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "evil");
 
-        using var response = await client.SendAsync(request);
+        using var response = await env.Client.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var seen = Assert.Single(upstream.Requests);
+        var seen = Assert.Single(env.Upstream.Requests);
         Assert.Equal("Bearer tok-1", seen.Header("Authorization"));
         Assert.DoesNotContain("evil", string.Join("\n", seen.Headers.Values));
     }
@@ -82,15 +74,15 @@ public sealed class ProxyEndToEndTests(ITestOutputHelper output)
     public async Task TenMegabyteBody_StreamsThroughIntact()
     {
         var payload = RandomNumberGenerator.GetBytes(10 * 1024 * 1024);
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync((c, r) =>
-            c.Response.WriteAsync(Convert.ToHexString(SHA256.HashData(r.Body)) + ":" + r.Body.Length));
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output, minimumLevel: LogLevel.Information);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output, o =>
+        {
+            o.Upstream = (c, r) => c.Response.WriteAsync(Convert.ToHexString(SHA256.HashData(r.Body)) + ":" + r.Body.Length);
+            o.MinimumLevel = LogLevel.Information;
+        });
 
         using var content = new StreamContent(new MemoryStream(payload));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var response = await client.PutAsync("/kms/api/v2/blob", content);
+        using var response = await env.Client.PutAsync("/kms/api/v2/blob", content);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(Convert.ToHexString(SHA256.HashData(payload)) + ":" + payload.Length, await response.Content.ReadAsStringAsync());
@@ -99,12 +91,13 @@ public sealed class ProxyEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task IamRefusesApiKey_ClientGets502ProblemNamingProviderNotKey_UpstreamNotCalled()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Error(400, "BXNIM0415E", "Provided API key could not be found."));
-        await using var upstream = await FakeServer.StartAsync();
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output, minimumLevel: LogLevel.Trace);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output, o =>
+        {
+            o.Idp = FakeIam.Error(400, "BXNIM0415E", "Provided API key could not be found.");
+            o.MinimumLevel = LogLevel.Trace;
+        });
 
-        using var response = await client.GetAsync("/kms/api/v2/keys");
+        using var response = await env.Client.GetAsync("/kms/api/v2/keys");
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -115,29 +108,30 @@ public sealed class ProxyEndToEndTests(ITestOutputHelper output)
         Assert.Contains("BXNIM0415E", problem.RootElement.GetProperty("detail").GetString());
         Assert.Equal("kp", problem.RootElement.GetProperty("provider").GetString());
         Assert.DoesNotContain(Configs.ApiKey, body);
-        Assert.DoesNotContain(proxy.Logs, l => l.Contains(Configs.ApiKey, StringComparison.Ordinal));
-        Assert.Equal(0, upstream.RequestCount);
+        Assert.DoesNotContain(env.Proxy.Logs, l => l.Contains(Configs.ApiKey, StringComparison.Ordinal));
+        Assert.Equal(0, env.Upstream.RequestCount);
     }
 
     [Fact]
     public async Task IamHangsPastTimeout_ClientGets504Problem_UpstreamNotCalled()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var iam = await FakeServer.StartAsync((c, _) => release.Task.WaitAsync(c.RequestAborted));
-        await using var upstream = await FakeServer.StartAsync();
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url, providerExtra: ", \"Timeout\": \"00:00:01\""), output);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output, o =>
+        {
+            o.Idp = (c, _) => release.Task.WaitAsync(c.RequestAborted);
+            o.Config = e => Configs.Kms(e.Idp.Url, e.Upstream.Url, providerExtra: ", \"Timeout\": \"00:00:01\"");
+        });
 
         try
         {
-            using var response = await client.GetAsync("/kms/api/v2/keys");
+            using var response = await env.Client.GetAsync("/kms/api/v2/keys");
 
             Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
             using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             Assert.Contains("'kp'", problem.RootElement.GetProperty("title").GetString());
             Assert.Contains("1 s", problem.RootElement.GetProperty("detail").GetString());
-            Assert.Equal(0, upstream.RequestCount);
+            Assert.Equal(0, env.Upstream.RequestCount);
         }
         finally
         {
@@ -150,19 +144,20 @@ public sealed class ProxyEndToEndTests(ITestOutputHelper output)
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var tokens = FakeIam.Tokens();
-        await using var iam = await FakeServer.StartAsync(async (c, r) => { await gate.Task.WaitAsync(c.RequestAborted); await tokens(c, r); });
-        await using var upstream = await FakeServer.StartAsync();
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output, minimumLevel: LogLevel.Information);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output, o =>
+        {
+            o.Idp = async (c, r) => { await gate.Task.WaitAsync(c.RequestAborted); await tokens(c, r); };
+            o.MinimumLevel = LogLevel.Information;
+        });
 
-        var requests = Enumerable.Range(0, 50).Select(i => client.GetAsync($"/kms/api/v2/keys/{i}")).ToArray();
-        await iam.NextRequestAsync();
+        var requests = Enumerable.Range(0, 50).Select(i => env.Client.GetAsync($"/kms/api/v2/keys/{i}")).ToArray();
+        await env.Idp.NextRequestAsync();
         gate.SetResult();
         var responses = await Task.WhenAll(requests).WaitAsync(TestTimeouts.Default);
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
-        Assert.Equal(1, iam.RequestCount);
-        Assert.All(upstream.Requests, r => Assert.Equal("Bearer tok-1", r.Header("Authorization")));
+        Assert.Equal(1, env.Idp.RequestCount);
+        Assert.All(env.Upstream.Requests, r => Assert.Equal("Bearer tok-1", r.Header("Authorization")));
     }
 
     [Fact]
@@ -181,12 +176,11 @@ public sealed class ProxyEndToEndTests(ITestOutputHelper output)
     [Fact]
     public async Task HealthAndReadiness_Answer200()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, iam.Url), output);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output);
 
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/healthz")).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
-        Assert.Equal(0, iam.RequestCount);
+        Assert.Equal(HttpStatusCode.OK, (await env.Client.GetAsync("/healthz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await env.Client.GetAsync("/readyz")).StatusCode);
+        Assert.Equal(0, env.Idp.RequestCount);
+        Assert.Equal(0, env.Upstream.RequestCount);
     }
 }

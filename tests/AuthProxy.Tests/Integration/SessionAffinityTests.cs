@@ -14,19 +14,21 @@ public sealed class SessionAffinityTests(ITestOutputHelper output)
     [InlineData("Cookie")]
     public async Task AffinityCookie_KeepsAClientOnOneDestination(string policy)
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var a = await FakeServer.StartAsync((c, _) => c.Response.WriteAsync("a"));
-        await using var b = await FakeServer.StartAsync((c, _) => c.Response.WriteAsync("b"));
-        var config = Configs.Kms(iam.Url, a.Url).Replace(
-            $$"""{ "Destinations": { "d1": { "Address": "{{a.Url}}/" } } }""",
-            $$"""
-            { "LoadBalancingPolicy": "RoundRobin",
-              "SessionAffinity": { "Enabled": true, "Policy": "{{policy}}", "AffinityKeyName": "ap-affinity" },
-              "Destinations": { "a": { "Address": "{{a.Url}}/" }, "b": { "Address": "{{b.Url}}/" } } }
-            """);
-        Assert.Contains(policy, config);
-        await using var proxy = await ProxyHost.StartAsync(config, output);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output, o =>
+        {
+            o.Upstreams.Clear();
+            o.Upstreams.Add((c, _) => c.Response.WriteAsync("a"));
+            o.Upstreams.Add((c, _) => c.Response.WriteAsync("b"));
+            o.Config = e => Configs.Kms(e.Idp.Url, e.Upstreams[0].Url).Replace(
+                $$"""{ "Destinations": { "d1": { "Address": "{{e.Upstreams[0].Url}}/" } } }""",
+                $$"""
+                { "LoadBalancingPolicy": "RoundRobin",
+                  "SessionAffinity": { "Enabled": true, "Policy": "{{policy}}", "AffinityKeyName": "ap-affinity" },
+                  "Destinations": { "a": { "Address": "{{e.Upstreams[0].Url}}/" }, "b": { "Address": "{{e.Upstreams[1].Url}}/" } } }
+                """);
+        });
+        Assert.Contains($"\"Policy\": \"{policy}\"", await File.ReadAllTextAsync(env.Proxy.ConfigPath));
+        var client = env.Client;
 
         using var first = await client.GetAsync("/kms/x");
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);

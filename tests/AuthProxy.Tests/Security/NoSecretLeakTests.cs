@@ -11,6 +11,7 @@ namespace AuthProxy.Tests.Security;
 /// CONTRACT §3.7: API keys, passwords, client keys and issued tokens never appear in logs (Trace included),
 /// exported traces and logs, problem bodies or status output — for every provider type, on success and failure paths.
 /// </summary>
+[Collection(OpenTelemetryCollection.Name)]
 public sealed class NoSecretLeakTests(ITestOutputHelper output)
 {
     private const string ClientKey = "inbound-client-key-SECRET-7f3a9c";
@@ -21,81 +22,65 @@ public sealed class NoSecretLeakTests(ITestOutputHelper output)
     public async Task EveryProviderType_AtTraceLevel_LeaksNoSecretAnywhere()
     {
         using var cts = TestTimeouts.Cts();
-        await using var collector = await FakeServer.StartAsync();
-        await using var sandbox = await SandboxEmulators.StartAsync(SandboxEmulatorsOptions.Ephemeral(), cts.Token);
-        var crTokenFile = Path.Combine(Path.GetTempPath(), $"authproxy-crtoken-{Guid.NewGuid():N}");
-        await File.WriteAllTextAsync(crTokenFile, CrToken + "\n", cts.Token);
-        var config = (await File.ReadAllTextAsync(ConfigFiles.Path("authproxy.json"), cts.Token))
-            .Replace($"http://127.0.0.1:{SandboxDefaults.IamPort}", sandbox.Iam.Url, StringComparison.Ordinal)
-            .Replace($"http://127.0.0.1:{SandboxDefaults.KeyProtectPort}", sandbox.KeyProtect.Url, StringComparison.Ordinal)
-            .Replace($"http://127.0.0.1:{SandboxDefaults.CloudPakPort}", sandbox.CloudPak.Url, StringComparison.Ordinal)
-            .Replace($"http://127.0.0.1:{SandboxDefaults.SklmPort}", sandbox.Sklm.Url, StringComparison.Ordinal)
-            .Replace("\"TokenProviders\": {", $$"""
-                "InboundAuth": { "Clients": { "app": { "ApiKey": "{{ClientKey}}" } } },
-                "TokenProviders": {
-                  "profile":   { "Type": "IamTrustedProfile", "ProfileName": "{{SandboxDefaults.TrustedProfileName}}", "CrTokenFile": "{{crTokenFile}}", "TokenUrl": "{{sandbox.Iam.Url}}" },
-                  "sklm-bad":  { "Type": "SklmLogin", "Url": "{{sandbox.Sklm.Url}}", "UserId": "sklmadmin", "Password": "{{WrongPassword}}" },
-                """, StringComparison.Ordinal)
-            .Replace("\"Routes\": {", $$"""
-                "Routes": {
-                  "kms-profile": { "ClusterId": "keyprotect", "Match": { "Path": "/kms-profile/{**rest}" },
-                    "Transforms": [ { "PathRemovePrefix": "/kms-profile" }, { "AuthToken": "profile" }, { "RequestHeader": "bluemix-instance", "Set": "{{SandboxDefaults.KeyProtectInstanceId}}" } ] },
-                  "sklm-bad": { "ClusterId": "sklm", "Match": { "Path": "/sklm-bad/{**rest}" },
-                    "Transforms": [ { "PathRemovePrefix": "/sklm-bad" }, { "AuthToken": "sklm-bad" } ] },
-                """, StringComparison.Ordinal);
+        var template = await File.ReadAllTextAsync(ConfigFiles.Path("authproxy.json"), cts.Token);
+        await using var env = await TestEnvironment.StartAsync(output, o =>
+        {
+            o.Sandbox = true;
+            o.Collector = true;
+            o.MinimumLevel = LogLevel.Trace;
+            o.Config = e => SandboxConfig(template, e.Sandbox, e.Files.Write("cr-token", CrToken + "\n"));
+        });
+        var sandbox = env.Sandbox;
+        var proxy = env.Proxy;
 
         var bodies = new StringBuilder();
-        var proxy = await ProxyHost.StartAsync(config, output, minimumLevel: LogLevel.Trace, extraArgs:
-            ["--OTEL_EXPORTER_OTLP_ENDPOINT", collector.Url, "--OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"]);
-        await using (proxy)
+        var client = env.Client;
+        client.DefaultRequestHeaders.Add("X-API-Key", ClientKey);
+        string[] paths =
+        [
+            "/kms/api/v2/keys", "/kms-profile/api/v2/keys", "/sklm/SKLM/rest/v1/ckms/keys", "/sklm-oidc/SKLM/rest/v1/ckms/keys",
+            "/watsonx/ml/v4/deployments?version=2024-05-01", "/watsonx-identity/ml/v4/deployments?version=2024-05-01",
+            "/watsonx-signin/ml/v4/deployments?version=2024-05-01", "/watsonx-zen/ml/v4/deployments?version=2024-05-01",
+        ];
+        foreach (var path in paths)
         {
-            using var client = proxy.CreateClient();
-            client.DefaultRequestHeaders.Add("X-API-Key", ClientKey);
-            string[] paths =
-            [
-                "/kms/api/v2/keys", "/kms-profile/api/v2/keys", "/sklm/SKLM/rest/v1/ckms/keys", "/sklm-oidc/SKLM/rest/v1/ckms/keys",
-                "/watsonx/ml/v4/deployments?version=2024-05-01", "/watsonx-identity/ml/v4/deployments?version=2024-05-01",
-                "/watsonx-signin/ml/v4/deployments?version=2024-05-01", "/watsonx-zen/ml/v4/deployments?version=2024-05-01",
-            ];
-            foreach (var path in paths)
-            {
-                using var response = await client.GetAsync(path, cts.Token);
-                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cts.Token)}");
-            }
-
-            // Upstreams revoke every token: the 401-retry path runs for every route.
-            sandbox.Tokens.RevokeAll();
-            foreach (var path in paths.Where(p => !p.Contains("zen", StringComparison.Ordinal)))
-            {
-                using var response = await client.GetAsync(path, cts.Token);
-                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} after revocation: {(int)response.StatusCode}");
-            }
-
-            // Failure paths: refused credential (502), then backoff (503); wrong and Basic client keys (401).
-            for (var i = 0; i < 2; i++)
-            {
-                using var failed = await client.GetAsync("/sklm-bad/SKLM/rest/v1/ckms/keys", cts.Token);
-                Assert.Contains((int)failed.StatusCode, new[] { 502, 503 });
-                bodies.AppendLine(await failed.Content.ReadAsStringAsync(cts.Token));
-            }
-
-            using (var wrongKey = new HttpRequestMessage(HttpMethod.Get, "/kms/api/v2/keys"))
-            {
-                wrongKey.Headers.Add("X-API-Key", ClientKey + "x");
-                using var anonymous = proxy.CreateClient();
-                using var rejected = await anonymous.SendAsync(wrongKey, cts.Token);
-                Assert.Equal(HttpStatusCode.Unauthorized, rejected.StatusCode);
-                bodies.AppendLine(await rejected.Content.ReadAsStringAsync(cts.Token));
-                using var basic = new HttpRequestMessage(HttpMethod.Get, "/kms/api/v2/keys");
-                basic.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("app:" + ClientKey)));
-                using var accepted = await anonymous.SendAsync(basic, cts.Token);
-                Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
-            }
-
-            bodies.AppendLine(await client.GetStringAsync("/_authproxy/status", cts.Token));
+            using var response = await client.GetAsync(path, cts.Token);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cts.Token)}");
         }
 
-        File.Delete(crTokenFile);
+        // Upstreams revoke every token: the 401-retry path runs for every route.
+        sandbox.Tokens.RevokeAll();
+        foreach (var path in paths.Where(p => !p.Contains("zen", StringComparison.Ordinal)))
+        {
+            using var response = await client.GetAsync(path, cts.Token);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} after revocation: {(int)response.StatusCode}");
+        }
+
+        // Failure paths: refused credential (502), then backoff (503); wrong and Basic client keys (401).
+        for (var i = 0; i < 2; i++)
+        {
+            using var failed = await client.GetAsync("/sklm-bad/SKLM/rest/v1/ckms/keys", cts.Token);
+            Assert.Contains((int)failed.StatusCode, new[] { 502, 503 });
+            bodies.AppendLine(await failed.Content.ReadAsStringAsync(cts.Token));
+        }
+
+        using (var wrongKey = new HttpRequestMessage(HttpMethod.Get, "/kms/api/v2/keys"))
+        {
+            wrongKey.Headers.Add("X-API-Key", ClientKey + "x");
+            using var anonymous = proxy.CreateClient();
+            using var rejected = await anonymous.SendAsync(wrongKey, cts.Token);
+            Assert.Equal(HttpStatusCode.Unauthorized, rejected.StatusCode);
+            bodies.AppendLine(await rejected.Content.ReadAsStringAsync(cts.Token));
+            using var basic = new HttpRequestMessage(HttpMethod.Get, "/kms/api/v2/keys");
+            basic.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("app:" + ClientKey)));
+            using var accepted = await anonymous.SendAsync(basic, cts.Token);
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        }
+
+        bodies.AppendLine(await client.GetStringAsync("/_authproxy/status", cts.Token));
+
+        // Stopping the proxy flushes its exporters to the collector.
+        await env.StopProxyAsync();
         var issued = sandbox.Tokens.Snapshot().Select(t => t.Value).ToList();
         Assert.True(issued.Count >= 14, $"expected tokens from every flow, got {issued.Count}");
         string[] secrets =
@@ -106,7 +91,7 @@ public sealed class NoSecretLeakTests(ITestOutputHelper output)
             .. issued,
         ];
         var logs = string.Join("\n", proxy.Logs);
-        var exported = string.Concat(collector.Requests.Select(r => Encoding.UTF8.GetString(r.Body)));
+        var exported = string.Concat(env.Collector.Requests.Select(r => Encoding.UTF8.GetString(r.Body)));
         Assert.Contains("authproxy.token.fetch", exported);
         Assert.True(proxy.Logs.Count > 100, "Trace logging produced too little to be a meaningful check");
         foreach (var secret in secrets)
@@ -116,4 +101,24 @@ public sealed class NoSecretLeakTests(ITestOutputHelper output)
             Assert.False(bodies.ToString().Contains(secret, StringComparison.Ordinal), $"a secret ({secret[..4]}…) is in a problem body or the status");
         }
     }
+
+    /// <summary>The shipped configuration pointed at the emulators, with an inbound client, a trusted-profile route and a refused SKLM login.</summary>
+    private static string SandboxConfig(string template, SandboxEmulators sandbox, string crTokenFile) => template
+        .Replace($"http://127.0.0.1:{SandboxDefaults.IamPort}", sandbox.Iam.Url, StringComparison.Ordinal)
+        .Replace($"http://127.0.0.1:{SandboxDefaults.KeyProtectPort}", sandbox.KeyProtect.Url, StringComparison.Ordinal)
+        .Replace($"http://127.0.0.1:{SandboxDefaults.CloudPakPort}", sandbox.CloudPak.Url, StringComparison.Ordinal)
+        .Replace($"http://127.0.0.1:{SandboxDefaults.SklmPort}", sandbox.Sklm.Url, StringComparison.Ordinal)
+        .Replace("\"TokenProviders\": {", $$"""
+            "InboundAuth": { "Clients": { "app": { "ApiKey": "{{ClientKey}}" } } },
+            "TokenProviders": {
+              "profile":   { "Type": "IamTrustedProfile", "ProfileName": "{{SandboxDefaults.TrustedProfileName}}", "CrTokenFile": "{{crTokenFile}}", "TokenUrl": "{{sandbox.Iam.Url}}" },
+              "sklm-bad":  { "Type": "SklmLogin", "Url": "{{sandbox.Sklm.Url}}", "UserId": "sklmadmin", "Password": "{{WrongPassword}}" },
+            """, StringComparison.Ordinal)
+        .Replace("\"Routes\": {", $$"""
+            "Routes": {
+              "kms-profile": { "ClusterId": "keyprotect", "Match": { "Path": "/kms-profile/{**rest}" },
+                "Transforms": [ { "PathRemovePrefix": "/kms-profile" }, { "AuthToken": "profile" }, { "RequestHeader": "bluemix-instance", "Set": "{{SandboxDefaults.KeyProtectInstanceId}}" } ] },
+              "sklm-bad": { "ClusterId": "sklm", "Match": { "Path": "/sklm-bad/{**rest}" },
+                "Transforms": [ { "PathRemovePrefix": "/sklm-bad" }, { "AuthToken": "sklm-bad" } ] },
+            """, StringComparison.Ordinal);
 }

@@ -11,7 +11,7 @@ public sealed class Cp4dAuthorizeSourceTests
     {
         var time = new FakeTimeProvider(TestClock.Start);
         var jwt = Jwt(time.GetUtcNow().AddHours(12), time.GetUtcNow());
-        await using var cpd = await FakeServer.StartAsync((c, _) => Json(c, 200, new { _messageCode_ = "200", message = "success", token = jwt }));
+        using var cpd = TokenEndpointStub.Start().Json(200, new { _messageCode_ = "200", message = "success", token = jwt }, "/icp4d-api/v1/authorize");
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("Cp4dAuthorize", cpd.Url, files), time);
 
@@ -25,13 +25,13 @@ public sealed class Cp4dAuthorizeSourceTests
         Assert.Equal("/icp4d-api/v1/authorize", request.Path);
         Assert.Equal("application/json", request.Header("Content-Type"));
         Assert.Equal("application/json", request.Header("Accept"));
-        Assert.Equal(new Dictionary<string, string?> { ["username"] = "admin", ["api_key"] = SecretValue }, JsonBody(request));
+        Assert.Equal(new Dictionary<string, string?> { ["username"] = "admin", ["api_key"] = SecretValue }, request.JsonBody());
     }
 
     [Fact]
     public async Task Fetch_PasswordSet_PostsUsernameAndPasswordJson()
     {
-        await using var cpd = await FakeServer.StartAsync(Succeed());
+        using var cpd = TokenEndpointStub.Start().Succeed();
         using var files = new TempDirectory();
         var options = OptionsFor("Cp4dAuthorize", cpd.Url, files);
         options.ApiKey = null;
@@ -42,7 +42,7 @@ public sealed class Cp4dAuthorizeSourceTests
 
         Assert.True(result.Succeeded, result.ToString());
         Assert.Equal("Bearer tok-1", result.Token.HeaderValue);
-        Assert.Equal(new Dictionary<string, string?> { ["username"] = "admin", ["password"] = "file-password" }, JsonBody(Assert.Single(cpd.Requests)));
+        Assert.Equal(new Dictionary<string, string?> { ["username"] = "admin", ["password"] = "file-password" }, Assert.Single(cpd.Requests).JsonBody());
     }
 
     [Theory]
@@ -54,7 +54,7 @@ public sealed class Cp4dAuthorizeSourceTests
     [InlineData("/cpd/icp4d-api", "/cpd/icp4d-api/v1/authorize")]
     public async Task Fetch_UrlSpellings_NeverDoubleIcp4dApi(string suffix, string expectedPath)
     {
-        await using var cpd = await FakeServer.StartAsync(Succeed());
+        using var cpd = TokenEndpointStub.Start().Succeed();
         using var files = new TempDirectory();
         var options = OptionsFor("Cp4dAuthorize", cpd.Url, files);
         options.Url = cpd.Url + suffix;
@@ -74,7 +74,7 @@ public sealed class Cp4dAuthorizeSourceTests
         var time = new FakeTimeProvider(TestClock.Start);
         var issued = time.GetUtcNow();
         var jwt = Jwt(issued.AddSeconds(60), withIat ? issued : null);
-        await using var cpd = await FakeServer.StartAsync((c, _) => Json(c, 200, new { token = jwt }));
+        using var cpd = TokenEndpointStub.Start().Json(200, new { token = jwt });
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("Cp4dAuthorize", cpd.Url, files), time);
 
@@ -89,8 +89,8 @@ public sealed class Cp4dAuthorizeSourceTests
     [Fact]
     public async Task Fetch_CloudPakErrorJson_FailureNamesMessageCodeAndMessageWithoutSecret()
     {
-        await using var cpd = await FakeServer.StartAsync((c, _) => Json(c, 401,
-            new { _messageCode_ = "error.login.failed", message = $"Invalid api_key {SecretValue} for user admin" }));
+        using var cpd = TokenEndpointStub.Start().Json(401,
+            new { _messageCode_ = "error.login.failed", message = $"Invalid api_key {SecretValue} for user admin" });
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("Cp4dAuthorize", cpd.Url, files));
 

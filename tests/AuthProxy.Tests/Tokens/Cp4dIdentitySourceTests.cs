@@ -6,6 +6,8 @@ namespace AuthProxy.Tests.Tokens;
 public sealed class Cp4dIdentitySourceTests
 {
     private const string IamToken = "iam-access-token-from-idprovider";
+    private const string IdentityTokenPath = "/idprovider/v1/auth/identitytoken";
+    private const string ValidateAuthPath = "/v1/preauth/validateAuth";
 
     [Theory]
     [InlineData("token")]
@@ -15,9 +17,9 @@ public sealed class Cp4dIdentitySourceTests
     {
         var time = new FakeTimeProvider(TestClock.Start);
         var jwt = Jwt(time.GetUtcNow().AddHours(2), time.GetUtcNow());
-        await using var cpd = await FakeServer.StartAsync((c, r) => r.Path == "/idprovider/v1/auth/identitytoken"
-            ? Json(c, 200, new { access_token = IamToken, token_type = "Bearer", expires_in = 43200 })
-            : Json(c, 200, new Dictionary<string, string> { [field] = jwt, ["username"] = "admin" }));
+        using var cpd = TokenEndpointStub.Start()
+            .Json(200, new { access_token = IamToken, token_type = "Bearer", expires_in = 43200 }, IdentityTokenPath)
+            .Json(200, new Dictionary<string, string> { [field] = jwt, ["username"] = "admin" }, ValidateAuthPath);
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("Cp4dIdentity", cpd.Url, files), time);
 
@@ -37,19 +39,19 @@ public sealed class Cp4dIdentitySourceTests
             ["username"] = "admin",
             ["password"] = SecretValue,
             ["scope"] = "openid",
-        }, requests[0].Form);
+        }, requests[0].Form());
         Assert.Equal("GET", requests[1].Method);
         Assert.Equal("/v1/preauth/validateAuth", requests[1].Path);
         Assert.Equal("admin", requests[1].Header("username"));
         Assert.Equal(IamToken, requests[1].Header("iam-token"));
-        Assert.Empty(requests[1].Body);
+        Assert.Empty(requests[1].BodyBytes());
     }
 
     [Fact]
     public async Task Fetch_IdentityUrlSet_GetsIamTokenThereAndValidatesAtUrl()
     {
-        await using var identity = await FakeServer.StartAsync((c, _) => Json(c, 200, new { access_token = IamToken }));
-        await using var cpd = await FakeServer.StartAsync((c, _) => Json(c, 200, new { accessToken = "platform-token" }));
+        using var identity = TokenEndpointStub.Start().Json(200, new { access_token = IamToken }, IdentityTokenPath);
+        using var cpd = TokenEndpointStub.Start().Json(200, new { accessToken = "platform-token" }, ValidateAuthPath);
         using var files = new TempDirectory();
         var options = OptionsFor("Cp4dIdentity", cpd.Url, files);
         options.IdentityUrl = identity.Url + "/";
@@ -66,8 +68,8 @@ public sealed class Cp4dIdentitySourceTests
     [Fact]
     public async Task Fetch_IdentityProviderRefuses_FailureNamesStepAndErrorWithoutSecret_NoValidateAuth()
     {
-        await using var cpd = await FakeServer.StartAsync((c, _) => Json(c, 401,
-            new { error = "invalid_grant", error_description = $"password {SecretValue} is wrong" }));
+        using var cpd = TokenEndpointStub.Start().Json(401,
+            new { error = "invalid_grant", error_description = $"password {SecretValue} is wrong" });
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("Cp4dIdentity", cpd.Url, files));
 
@@ -84,9 +86,9 @@ public sealed class Cp4dIdentitySourceTests
     [Fact]
     public async Task Fetch_ValidateAuthRefuses_FailureNamesStepWithoutIamTokenOrPassword()
     {
-        await using var cpd = await FakeServer.StartAsync((c, r) => r.Path == "/idprovider/v1/auth/identitytoken"
-            ? Json(c, 200, new { access_token = IamToken })
-            : Json(c, 401, new { _messageCode_ = "401", message = $"iam-token {IamToken} rejected" }));
+        using var cpd = TokenEndpointStub.Start()
+            .Json(200, new { access_token = IamToken }, IdentityTokenPath)
+            .Json(401, new { _messageCode_ = "401", message = $"iam-token {IamToken} rejected" }, ValidateAuthPath);
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("Cp4dIdentity", cpd.Url, files));
 
@@ -102,9 +104,9 @@ public sealed class Cp4dIdentitySourceTests
     [Fact]
     public async Task Fetch_ValidateAuthReplyWithoutToken_FailureNamesBothFields()
     {
-        await using var cpd = await FakeServer.StartAsync((c, r) => r.Path == "/idprovider/v1/auth/identitytoken"
-            ? Json(c, 200, new { access_token = IamToken })
-            : Json(c, 200, new { username = "admin" }));
+        using var cpd = TokenEndpointStub.Start()
+            .Json(200, new { access_token = IamToken }, IdentityTokenPath)
+            .Json(200, new { username = "admin" }, ValidateAuthPath);
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("Cp4dIdentity", cpd.Url, files));
 

@@ -10,7 +10,7 @@ public sealed class Cp4dSigninSourceTests
     {
         var time = new FakeTimeProvider(TestClock.Start);
         var jwt = Jwt(time.GetUtcNow().AddHours(1));
-        await using var cpd = await FakeServer.StartAsync((c, _) => Json(c, 200, new { _messageCode_ = "success", message = "success", token = jwt }));
+        using var cpd = TokenEndpointStub.Start().Json(200, new { _messageCode_ = "success", message = "success", token = jwt }, "/v1/preauth/signin");
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("Cp4dSignin", cpd.Url, files), time);
 
@@ -23,13 +23,13 @@ public sealed class Cp4dSigninSourceTests
         Assert.Equal("POST", request.Method);
         Assert.Equal("/v1/preauth/signin", request.Path);
         Assert.Equal("application/json", request.Header("Content-Type"));
-        Assert.Equal(new Dictionary<string, string?> { ["username"] = "admin", ["password"] = SecretValue }, JsonBody(request));
+        Assert.Equal(new Dictionary<string, string?> { ["username"] = "admin", ["password"] = SecretValue }, request.JsonBody());
     }
 
     [Fact]
     public async Task Fetch_UrlWithIcp4dApiSegment_SignsInAtPlatformRoot()
     {
-        await using var cpd = await FakeServer.StartAsync(Succeed());
+        using var cpd = TokenEndpointStub.Start().Succeed();
         using var files = new TempDirectory();
         var options = OptionsFor("Cp4dSignin", cpd.Url, files);
         options.Url = cpd.Url + "/icp4d-api/";
@@ -44,8 +44,8 @@ public sealed class Cp4dSigninSourceTests
     [Fact]
     public async Task Fetch_WrongPassword_FailureNamesCloudPakErrorWithoutSecret()
     {
-        await using var cpd = await FakeServer.StartAsync((c, _) => Json(c, 401,
-            new { _messageCode_ = "401", message = $"Invalid username or password '{SecretValue}'" }));
+        using var cpd = TokenEndpointStub.Start().Json(401,
+            new { _messageCode_ = "401", message = $"Invalid username or password '{SecretValue}'" });
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("Cp4dSignin", cpd.Url, files));
 

@@ -11,7 +11,7 @@ public sealed class IamApiKeySourceTests
     public async Task Fetch_PostsApiKeyGrantForm_ReturnsBearerWithReplyLifetime()
     {
         var time = new FakeTimeProvider(TestClock.Start);
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens(expiresIn: 3600, time: time));
+        using var iam = TokenEndpointStub.Start().Json(200, FakeIam.TokenReply("tok-1", expiresIn: 3600, time), "/identity/token");
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("IamApiKey", iam.Url, files), time);
 
@@ -30,13 +30,13 @@ public sealed class IamApiKeySourceTests
         {
             ["grant_type"] = "urn:ibm:params:oauth:grant-type:apikey",
             ["apikey"] = SecretValue,
-        }, request.Form);
+        }, request.Form());
     }
 
     [Fact]
     public async Task Fetch_WithScopeAndClientCredentials_SendsScopeAndBasicAuth()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        using var iam = TokenEndpointStub.Start().Succeed();
         using var files = new TempDirectory();
         var options = OptionsFor("IamApiKey", iam.Url, files);
         options.Scope = "ibm openid";
@@ -49,14 +49,14 @@ public sealed class IamApiKeySourceTests
         Assert.True(result.Succeeded, result.ToString());
         var request = Assert.Single(iam.Requests);
         Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("bx:bx-client-secret")), request.Header("Authorization"));
-        Assert.Equal("ibm openid", request.Form["scope"]);
-        Assert.Equal(SecretValue, request.Form["apikey"]);
+        Assert.Equal("ibm openid", request.Form()["scope"]);
+        Assert.Equal(SecretValue, request.Form()["apikey"]);
     }
 
     [Fact]
     public async Task Fetch_ClientSecretFromFile_SendsTrimmedSecretAsBasicAuth()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        using var iam = TokenEndpointStub.Start().Succeed();
         using var files = new TempDirectory();
         var options = OptionsFor("IamApiKey", iam.Url, files);
         options.ClientId = "bx";
@@ -75,7 +75,8 @@ public sealed class IamApiKeySourceTests
     [InlineData("/custom/token", "/custom/token")]
     public async Task Fetch_TokenUrl_BaseUrlGetsIdentityTokenPathFullUrlIsKept(string suffix, string expectedPath)
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        // Answers the expected path only: a request elsewhere gets WireMock's 404 and fails the fetch.
+        using var iam = TokenEndpointStub.Start().Json(200, FakeIam.TokenReply("tok-1"), expectedPath);
         using var files = new TempDirectory();
         var options = OptionsFor("IamApiKey", iam.Url, files);
         options.TokenUrl = iam.Url + suffix;
@@ -91,7 +92,7 @@ public sealed class IamApiKeySourceTests
     public async Task Fetch_IamRefusesKey_FailureNamesStatusAndErrorCodeWithoutSecret()
     {
         // IAM's real reply to an unknown key; the message is made to echo the key to prove it is scrubbed.
-        await using var iam = await FakeServer.StartAsync(FakeIam.Error(400, "BXNIM0415E", $"Provided API key could not be found: {SecretValue}"));
+        using var iam = TokenEndpointStub.Start().Json(400, FakeIam.ErrorReply("BXNIM0415E", $"Provided API key could not be found: {SecretValue}"));
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("IamApiKey", iam.Url, files));
 
@@ -111,7 +112,7 @@ public sealed class IamApiKeySourceTests
     {
         var time = new FakeTimeProvider(TestClock.Start);
         var jwt = Jwt(time.GetUtcNow().AddMinutes(30), time.GetUtcNow());
-        await using var iam = await FakeServer.StartAsync((c, _) => Json(c, 200, new { access_token = jwt }));
+        using var iam = TokenEndpointStub.Start().Json(200, new { access_token = jwt });
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("IamApiKey", iam.Url, files), time);
 

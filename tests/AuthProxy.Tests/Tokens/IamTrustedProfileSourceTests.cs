@@ -11,7 +11,7 @@ public sealed class IamTrustedProfileSourceTests
     public async Task Fetch_ProfileId_PostsCrTokenGrantForm_ReturnsBearer()
     {
         var time = new FakeTimeProvider(TestClock.Start);
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens(expiresIn: 1200, time: time));
+        using var iam = TokenEndpointStub.Start().Json(200, FakeIam.TokenReply("tok-1", expiresIn: 1200, time), "/identity/token");
         using var files = new TempDirectory();
         var options = OptionsFor("IamTrustedProfile", iam.Url, files);
         options.CrTokenFile = files.Write("cr-token", "cr-token-value\n");
@@ -32,13 +32,13 @@ public sealed class IamTrustedProfileSourceTests
             ["grant_type"] = "urn:ibm:params:oauth:grant-type:cr-token",
             ["cr_token"] = "cr-token-value",
             ["profile_id"] = "Profile-0000",
-        }, request.Form);
+        }, request.Form());
     }
 
     [Fact]
     public async Task Fetch_ProfileName_SendsProfileNameOnly()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        using var iam = TokenEndpointStub.Start().Succeed();
         using var files = new TempDirectory();
         var options = OptionsFor("IamTrustedProfile", iam.Url, files);
         options.ProfileId = null;
@@ -48,7 +48,7 @@ public sealed class IamTrustedProfileSourceTests
         var result = await source.FetchOnceAsync();
 
         Assert.True(result.Succeeded, result.ToString());
-        var form = Assert.Single(iam.Requests).Form;
+        var form = Assert.Single(iam.Requests).Form();
         Assert.Equal("billing-profile", form["profile_name"]);
         Assert.False(form.ContainsKey("profile_id"));
     }
@@ -56,7 +56,7 @@ public sealed class IamTrustedProfileSourceTests
     [Fact]
     public async Task Fetch_NoCrTokenFileConfigured_ReadsFirstExistingDefaultAtEachFetch()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        using var iam = TokenEndpointStub.Start().Succeed();
         using var files = new TempDirectory();
         var options = OptionsFor("IamTrustedProfile", iam.Url, files);
         options.CrTokenFile = null;
@@ -70,13 +70,13 @@ public sealed class IamTrustedProfileSourceTests
 
         Assert.True(first.Succeeded, first.ToString());
         Assert.True(second.Succeeded, second.ToString());
-        Assert.Equal<IEnumerable<string?>>(["sa-token-value", "vault-token-value"], iam.Requests.Select(r => r.Form["cr_token"]));
+        Assert.Equal<IEnumerable<string?>>(["sa-token-value", "vault-token-value"], iam.Requests.Select(r => r.Form()["cr_token"]));
     }
 
     [Fact]
     public async Task Fetch_NoDefaultCrTokenFileExists_FailsNamingTheLocationsWithoutCallingIam()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        using var iam = TokenEndpointStub.Start().Succeed();
         using var files = new TempDirectory();
         var options = OptionsFor("IamTrustedProfile", iam.Url, files);
         options.CrTokenFile = null;
@@ -101,7 +101,7 @@ public sealed class IamTrustedProfileSourceTests
     [Fact]
     public async Task Fetch_IamRefusesCrToken_FailureNamesErrorCodeWithoutCrToken()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Error(400, "BXNIM0153E", $"The cr_token {SecretValue} is not valid."));
+        using var iam = TokenEndpointStub.Start().Json(400, FakeIam.ErrorReply("BXNIM0153E", $"The cr_token {SecretValue} is not valid."));
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("IamTrustedProfile", iam.Url, files));
 

@@ -69,23 +69,21 @@ internal static class ProviderTestKit
         return await source.FetchAsync(cts.Token);
     }
 
-    /// <summary>Answers every provider's endpoints with success: <paramref name="token"/> as its credential.</summary>
-    public static Func<HttpContext, RecordedRequest, Task> Succeed(string token = "tok-1") => (context, request) =>
-        request.Path switch
-        {
-            "/identity/token" => Json(context, 200, new { access_token = token, expires_in = 3600 }),
-            "/idprovider/v1/auth/identitytoken" => Json(context, 200, new { access_token = "iam-token-for-validate", expires_in = 3600 }),
-            var p when p.StartsWith("/SKLM/", StringComparison.Ordinal) => Json(context, 200, new { userAuthId = token }),
-            _ => Json(context, 200, new { _messageCode_ = "200", message = "success", token }),
-        };
+    /// <summary>
+    /// What each provider type's endpoints answer on success, <paramref name="token"/> as the credential, by path prefix;
+    /// the first prefix that matches wins, and the last (Cloud Pak's sign-in replies) matches every path.
+    /// </summary>
+    public static (string PathPrefix, object Reply)[] SuccessReplies(string token) =>
+    [
+        ("/identity/token", new { access_token = token, expires_in = 3600 }),
+        ("/idprovider/v1/auth/identitytoken", new { access_token = "iam-token-for-validate", expires_in = 3600 }),
+        ("/SKLM/", new { userAuthId = token }),
+        ("/", new { _messageCode_ = "200", message = "success", token }),
+    ];
 
-    /// <summary>Answers every request with <paramref name="body"/>.</summary>
-    public static Func<HttpContext, RecordedRequest, Task> Reply(int status, string contentType, string body) => (context, _) =>
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = contentType;
-        return context.Response.WriteAsync(body);
-    };
+    /// <summary><see cref="SuccessReplies"/> as a <see cref="FakeServer"/> handler, for token endpoints behind a real proxy.</summary>
+    public static Func<HttpContext, RecordedRequest, Task> Succeed(string token = "tok-1") => (context, request) =>
+        FakeIam.Json(context, 200, SuccessReplies(token).First(r => request.Path.StartsWith(r.PathPrefix, StringComparison.Ordinal)).Reply);
 
     /// <summary>Answers with a large JSON-looking body, with or without Content-Length.</summary>
     public static Func<HttpContext, RecordedRequest, Task> Large(int bytes, bool withContentLength) => async (context, _) =>
@@ -113,8 +111,6 @@ internal static class ProviderTestKit
         }
     };
 
-    public static Task Json(HttpContext context, int status, object body) => FakeIam.Json(context, status, body);
-
     /// <summary>An unsigned JWT carrying <c>exp</c> (and <c>iat</c>): lifetimes are read without a signature check.</summary>
     public static string Jwt(DateTimeOffset expiresAt, DateTimeOffset? issuedAt = null)
     {
@@ -127,12 +123,5 @@ internal static class ProviderTestKit
 
         var payload = Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(claims));
         return $"{header}.{payload}.c2lnbmF0dXJl";
-    }
-
-    /// <summary>A request body parsed as JSON, property name to string value.</summary>
-    public static Dictionary<string, string?> JsonBody(RecordedRequest request)
-    {
-        using var doc = JsonDocument.Parse(request.Body);
-        return doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString());
     }
 }

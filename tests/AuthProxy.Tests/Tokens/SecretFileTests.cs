@@ -1,5 +1,6 @@
 using AuthProxy.Tests.Infrastructure;
 using AuthProxy.Tokens;
+using WireMock;
 using static AuthProxy.Tests.Tokens.ProviderTestKit;
 
 namespace AuthProxy.Tests.Tokens;
@@ -25,7 +26,7 @@ public sealed class SecretFileTests
     [MemberData(nameof(FileOptions))]
     public async Task Fetch_SecretFileRotated_NextFetchSendsNewSecret(string type, string fileOption, string where)
     {
-        await using var server = await FakeServer.StartAsync(Succeed());
+        using var server = TokenEndpointStub.Start().Succeed();
         using var files = new TempDirectory();
         var options = WithSecretFile(OptionsFor(type, server.Url, files), fileOption, files.Write("secret", "first-secret-value\n"));
         using var source = Create(options);
@@ -45,7 +46,7 @@ public sealed class SecretFileTests
     public async Task Fetch_SecretFileMissing_FailsNamingTheOptionWithoutCallingEndpoint(string type, string fileOption, string where)
     {
         _ = where;
-        await using var server = await FakeServer.StartAsync(Succeed());
+        using var server = TokenEndpointStub.Start().Succeed();
         using var files = new TempDirectory();
         var path = files.PathOf("not-there");
         using var source = Create(WithSecretFile(OptionsFor(type, server.Url, files), fileOption, path));
@@ -64,7 +65,7 @@ public sealed class SecretFileTests
     public async Task Fetch_SecretFileEmpty_FailsNamingTheOptionWithoutCallingEndpoint(string type, string fileOption, string where)
     {
         _ = where;
-        await using var server = await FakeServer.StartAsync(Succeed());
+        using var server = TokenEndpointStub.Start().Succeed();
         using var files = new TempDirectory();
         var path = files.Write("blank", " \n\t\n");
         using var source = Create(WithSecretFile(OptionsFor(type, server.Url, files), fileOption, path));
@@ -79,7 +80,7 @@ public sealed class SecretFileTests
     [Fact]
     public async Task Fetch_SecretFileUnreadable_FailsNamingTheOptionNotContent()
     {
-        await using var server = await FakeServer.StartAsync(Succeed());
+        using var server = TokenEndpointStub.Start().Succeed();
         using var files = new TempDirectory();
         var directory = files.PathOf("a-directory");
         Directory.CreateDirectory(directory);
@@ -119,7 +120,7 @@ public sealed class SecretFileTests
         return options;
     }
 
-    private static string? SentSecret(RecordedRequest request, string where)
+    private static string? SentSecret(IRequestMessage request, string where)
     {
         if (where == "basic")
         {
@@ -128,6 +129,6 @@ public sealed class SecretFileTests
         }
 
         var (kind, field) = (where.Split(':')[0], where.Split(':')[1]);
-        return kind == "form" ? request.Form[field] : JsonBody(request)[field];
+        return kind == "form" ? request.Form()[field] : request.JsonBody()[field];
     }
 }

@@ -9,7 +9,7 @@ public sealed class SklmSourceTests
     public async Task SklmLogin_PostsJsonCredentialsToLogin_ReturnsSklmAuthHeaderWithConfiguredLifetime()
     {
         var time = new FakeTimeProvider(TestClock.Start);
-        await using var sklm = await FakeServer.StartAsync((c, _) => Json(c, 200, new { userAuthId = "6c4a5f3e-session" }));
+        using var sklm = TokenEndpointStub.Start().Json(200, new { userAuthId = "6c4a5f3e-session" }, "/SKLM/rest/v1/ckms/login");
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("SklmLogin", sklm.Url, files), time);
 
@@ -24,13 +24,13 @@ public sealed class SklmSourceTests
         Assert.Equal("/SKLM/rest/v1/ckms/login", request.Path);
         Assert.Equal("application/json", request.Header("Content-Type"));
         Assert.Equal("application/json", request.Header("Accept"));
-        Assert.Equal(new Dictionary<string, string?> { ["userid"] = "sklmadmin", ["password"] = SecretValue }, JsonBody(request));
+        Assert.Equal(new Dictionary<string, string?> { ["userid"] = "sklmadmin", ["password"] = SecretValue }, request.JsonBody());
     }
 
     [Fact]
     public async Task SklmAccessToken_GetsAccessTokenWithJsonBody_ReadsCapitalisedUserAuthId()
     {
-        await using var sklm = await FakeServer.StartAsync((c, _) => Json(c, 200, new { UserAuthId = "oidc-session-1" }));
+        using var sklm = TokenEndpointStub.Start().Json(200, new { UserAuthId = "oidc-session-1" }, "/SKLM/rest/v1/ckms/accessToken");
         using var files = new TempDirectory();
         using var source = Create(OptionsFor("SklmAccessToken", sklm.Url, files));
 
@@ -42,7 +42,7 @@ public sealed class SklmSourceTests
         Assert.Equal("GET", request.Method);
         Assert.Equal("/SKLM/rest/v1/ckms/accessToken", request.Path);
         Assert.Equal("application/json", request.Header("Content-Type"));
-        Assert.Equal(new Dictionary<string, string?> { ["userid"] = "sklmadmin", ["password"] = SecretValue }, JsonBody(request));
+        Assert.Equal(new Dictionary<string, string?> { ["userid"] = "sklmadmin", ["password"] = SecretValue }, request.JsonBody());
     }
 
     [Theory]
@@ -51,7 +51,7 @@ public sealed class SklmSourceTests
     [InlineData("SklmAccessToken", "userauthid")]
     public async Task Fetch_ReplyFieldCasing_IsIgnored(string type, string field)
     {
-        await using var sklm = await FakeServer.StartAsync((c, _) => Json(c, 200, new Dictionary<string, string> { [field] = "id-1" }));
+        using var sklm = TokenEndpointStub.Start().Json(200, new Dictionary<string, string> { [field] = "id-1" });
         using var files = new TempDirectory();
         using var source = Create(OptionsFor(type, sklm.Url, files));
 
@@ -67,7 +67,7 @@ public sealed class SklmSourceTests
     [InlineData("/SKLM/")]
     public async Task Fetch_UrlSpellings_NeverDoubleSklmSegment(string suffix)
     {
-        await using var sklm = await FakeServer.StartAsync(Succeed());
+        using var sklm = TokenEndpointStub.Start().Succeed();
         using var files = new TempDirectory();
         var options = OptionsFor("SklmLogin", sklm.Url, files);
         options.Url = sklm.Url + suffix;
@@ -83,7 +83,7 @@ public sealed class SklmSourceTests
     public async Task Fetch_LifetimeOption_SetsExpiry()
     {
         var time = new FakeTimeProvider(TestClock.Start);
-        await using var sklm = await FakeServer.StartAsync(Succeed());
+        using var sklm = TokenEndpointStub.Start().Succeed();
         using var files = new TempDirectory();
         var options = OptionsFor("SklmLogin", sklm.Url, files);
         options.Lifetime = TimeSpan.FromMinutes(5);
@@ -100,8 +100,8 @@ public sealed class SklmSourceTests
     [InlineData("SklmAccessToken")]
     public async Task Fetch_LoginRefused_FailureNamesSklmCodeWithoutPassword(string type)
     {
-        await using var sklm = await FakeServer.StartAsync((c, _) => Json(c, 401,
-            new { code = "CTGKM6003E", message = $"CTGKM6003E Authentication failed for user sklmadmin with password {SecretValue}." }));
+        using var sklm = TokenEndpointStub.Start().Json(401,
+            new { code = "CTGKM6003E", message = $"CTGKM6003E Authentication failed for user sklmadmin with password {SecretValue}." });
         using var files = new TempDirectory();
         using var source = Create(OptionsFor(type, sklm.Url, files));
 

@@ -13,7 +13,7 @@ public sealed class TokenEndpointTlsTests(TestCertificates certificates, ITestOu
     [InlineData("SklmLogin")]
     public async Task Fetch_PrivateCaWithDefaultTrust_FailsNamingTls(string type)
     {
-        await using var server = await FakeServer.StartAsync(Succeed(), certificates.Server);
+        using var server = TokenEndpointStub.Start(certificates.Server).Succeed();
         using var files = new TempDirectory();
         using var source = Create(OptionsFor(type, server.Url, files));
 
@@ -34,7 +34,7 @@ public sealed class TokenEndpointTlsTests(TestCertificates certificates, ITestOu
     [InlineData("SklmLogin")]
     public async Task Fetch_PrivateCaInCaCertificateFile_Succeeds(string type)
     {
-        await using var server = await FakeServer.StartAsync(Succeed(), certificates.Server);
+        using var server = TokenEndpointStub.Start(certificates.Server).Succeed();
         using var files = new TempDirectory();
         var options = OptionsFor(type, server.Url, files);
         options.CaCertificateFile = certificates.CaPemFile;
@@ -49,7 +49,7 @@ public sealed class TokenEndpointTlsTests(TestCertificates certificates, ITestOu
     [Fact]
     public async Task Fetch_UnrelatedCaInCaCertificateFile_Fails()
     {
-        await using var server = await FakeServer.StartAsync(Succeed(), certificates.Server);
+        using var server = TokenEndpointStub.Start(certificates.Server).Succeed();
         using var files = new TempDirectory();
         var options = OptionsFor("SklmLogin", server.Url, files);
         options.CaCertificateFile = certificates.UnrelatedCaPemFile;
@@ -66,7 +66,7 @@ public sealed class TokenEndpointTlsTests(TestCertificates certificates, ITestOu
     public async Task Fetch_HostNameNotInCertificate_FailsEvenWithCaCertificateFile()
     {
         // Issued by the trusted CA, but for other.example: an extra CA does not excuse a name mismatch.
-        await using var server = await FakeServer.StartAsync(Succeed(), certificates.WrongName);
+        using var server = TokenEndpointStub.Start(certificates.WrongName).Succeed();
         using var files = new TempDirectory();
         var options = OptionsFor("IamApiKey", server.Url, files);
         options.CaCertificateFile = certificates.CaPemFile;
@@ -85,7 +85,7 @@ public sealed class TokenEndpointTlsTests(TestCertificates certificates, ITestOu
     [InlineData("SklmAccessToken")]
     public async Task Fetch_AcceptAnyServerCertificate_Succeeds(string type)
     {
-        await using var server = await FakeServer.StartAsync(Succeed(), certificates.Server);
+        using var server = TokenEndpointStub.Start(certificates.Server).Succeed();
         using var files = new TempDirectory();
         var options = OptionsFor(type, server.Url, files);
         options.AcceptAnyServerCertificate = true;

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using AuthProxy.Tests.Infrastructure;
 using AuthProxy.Tokens;
 using static AuthProxy.Tests.Tokens.ProviderTestKit;
@@ -7,39 +9,67 @@ namespace AuthProxy.Tests.Tokens;
 /// <summary>Every provider that calls a token endpoint turns every kind of bad reply into a failure without a secret.</summary>
 public sealed class TokenReplyFailureTests(ITestOutputHelper output)
 {
-    public static TheoryData<string, string> Cases()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (var type in HttpTypes)
-        {
-            foreach (var reply in new[] { "malformed-json", "missing-field", "html-error-page", "html-200", "json-error-echoing-secret", "5mb-chunked", "5mb-content-length", "empty-200" })
-            {
-                data.Add(type, reply);
-            }
-        }
+    public static TheoryData<string, string> Cases() => Combine("malformed-json", "missing-field", "html-error-page", "html-200", "json-error-echoing-secret", "empty-200");
 
-        return data;
-    }
+    public static TheoryData<string, string> LargeCases() => Combine("5mb-chunked", "5mb-content-length");
+
+    public static TheoryData<string> HttpTypeNames() => new(HttpTypes);
 
     [Theory]
     [MemberData(nameof(Cases))]
     public async Task Fetch_BadReply_FailsWithReasonNamingCauseAndNoSecret(string type, string reply)
     {
-        var (handler, expected) = reply switch
+        var (status, contentType, body, expected) = reply switch
         {
-            "malformed-json" => (Reply(200, "application/json", $$"""{"token": "abc", "access_token": "{{SecretValue}}"""), "malformed JSON"),
-            "missing-field" => (Reply(200, "application/json", """{"unexpected": "value", "expires_in": 3600}"""), "has no '"),
-            "html-error-page" => (Reply(502, "text/html", $"<html><body><h1>502 Bad Gateway</h1>{SecretValue}</body></html>"), "502"),
-            "html-200" => (Reply(200, "text/html; charset=utf-8", $"<!DOCTYPE html><html><body>Login {SecretValue}</body></html>"), "non-JSON reply (text/html)"),
-            "json-error-echoing-secret" => (Reply(403, "application/json", $$"""{"code": "E403", "message": "denied for {{SecretValue}}"}"""), "E403"),
-            "5mb-chunked" => (Large(5 * 1024 * 1024, withContentLength: false), "larger than"),
-            "5mb-content-length" => (Large(5 * 1024 * 1024, withContentLength: true), "larger than"),
-            "empty-200" => (Reply(200, "application/json", ""), "malformed JSON"),
+            "malformed-json" => (200, "application/json", $$"""{"token": "abc", "access_token": "{{SecretValue}}""", "malformed JSON"),
+            "missing-field" => (200, "application/json", """{"unexpected": "value", "expires_in": 3600}""", "has no '"),
+            "html-error-page" => (502, "text/html", $"<html><body><h1>502 Bad Gateway</h1>{SecretValue}</body></html>", "502"),
+            "html-200" => (200, "text/html; charset=utf-8", $"<!DOCTYPE html><html><body>Login {SecretValue}</body></html>", "non-JSON reply (text/html)"),
+            "json-error-echoing-secret" => (403, "application/json", $$"""{"code": "E403", "message": "denied for {{SecretValue}}"}""", "E403"),
+            "empty-200" => (200, "application/json", "", "malformed JSON"),
             _ => throw new ArgumentOutOfRangeException(nameof(reply)),
         };
-        await using var server = await FakeServer.StartAsync(handler);
+        using var server = TokenEndpointStub.Start().Reply(status, contentType, body);
+
+        await AssertFailsAsync(type, reply, server.Url, expected);
+        Assert.NotEqual(0, server.RequestCount);
+    }
+
+    /// <summary>
+    /// Oversized replies are streamed by a real Kestrel handler: whether the size is announced (Content-Length) or
+    /// only discovered while reading (chunked) is the point, and a stub that buffers its body cannot send the latter.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(LargeCases))]
+    public async Task Fetch_OversizedReply_FailsWithReasonNamingCauseAndNoSecret(string type, string reply)
+    {
+        await using var server = await FakeServer.StartAsync(Large(5 * 1024 * 1024, withContentLength: reply == "5mb-content-length"));
+
+        await AssertFailsAsync(type, reply, server.Url, "larger than");
+    }
+
+    [Theory]
+    [MemberData(nameof(HttpTypeNames))]
+    public async Task Fetch_EndpointUnreachable_FailsWithoutThrowing(string type)
+    {
+        // Bound but never listening: connections are refused, and no server a parallel test starts can take the port
+        // (a stopped server's port can be handed out again at once; seen as a 404 from another test's stub).
+        using var reserved = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        reserved.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var url = $"http://127.0.0.1:{((IPEndPoint)reserved.LocalEndPoint!).Port}";
         using var files = new TempDirectory();
-        using var source = Create(OptionsFor(type, server.Url, files));
+        using var source = Create(OptionsFor(type, url, files));
+
+        var result = await source.FetchOnceAsync();
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("could not be reached", result.Failure.Reason, StringComparison.Ordinal);
+    }
+
+    private async Task AssertFailsAsync(string type, string reply, string url, string expected)
+    {
+        using var files = new TempDirectory();
+        using var source = Create(OptionsFor(type, url, files));
 
         var result = await source.FetchOnceAsync();
 
@@ -52,24 +82,17 @@ public sealed class TokenReplyFailureTests(ITestOutputHelper output)
         Assert.DoesNotContain("<html", result.Failure.Reason, StringComparison.OrdinalIgnoreCase);
     }
 
-    [Theory]
-    [MemberData(nameof(HttpTypeNames))]
-    public async Task Fetch_EndpointUnreachable_FailsWithoutThrowing(string type)
+    private static TheoryData<string, string> Combine(params string[] replies)
     {
-        string url;
-        await using (var server = await FakeServer.StartAsync())
+        var data = new TheoryData<string, string>();
+        foreach (var type in HttpTypes)
         {
-            url = server.Url;
+            foreach (var reply in replies)
+            {
+                data.Add(type, reply);
+            }
         }
 
-        using var files = new TempDirectory();
-        using var source = Create(OptionsFor(type, url, files));
-
-        var result = await source.FetchOnceAsync();
-
-        Assert.False(result.Succeeded);
-        Assert.Contains("could not be reached", result.Failure.Reason, StringComparison.Ordinal);
+        return data;
     }
-
-    public static TheoryData<string> HttpTypeNames() => new(HttpTypes);
 }
