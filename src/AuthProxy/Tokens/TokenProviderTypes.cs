@@ -6,93 +6,35 @@ using AuthProxy.Tokens.Sklm;
 namespace AuthProxy.Tokens;
 
 /// <summary>
-/// The provider types AuthProxy knows (CONTRACT §2): how to validate each one's options and how to create its source.
-/// Adding a type is one entry here plus its source class.
+/// The registered credential types (one <see cref="TokenProviderType"/> each) and the checks they share: common options,
+/// secrets given inline or as files, URLs.
 /// </summary>
 internal static class TokenProviderTypes
 {
     /// <summary>Reports a problem with an option: (option name, reason).</summary>
     public delegate void Report(string option, string reason);
 
-    private sealed record TypeEntry(Func<TokenProviderOptions, TimeProvider, ITokenSource> Create, Action<TokenProviderOptions, Report> Validate);
+    /// <summary>Every type AuthProxy knows, in the order the README documents them.</summary>
+    public static readonly IReadOnlyList<TokenProviderType> All =
+    [
+        new IamApiKeyType(), new IamTrustedProfileType(),
+        new Cp4dAuthorizeType(), new Cp4dIdentityType(), new Cp4dSigninType(), new ZenApiKeyType(),
+        SklmLoginType.Login, SklmLoginType.AccessToken,
+    ];
 
-    private static readonly Dictionary<string, TypeEntry> Types = new(StringComparer.Ordinal)
-    {
-        ["IamApiKey"] = new(static (o, t) => new IamApiKeySource(o, t), static (o, report) =>
-        {
-            RequireSecret(o.ApiKey, o.ApiKeyFile, "ApiKey", report);
-            CheckUrl(o.TokenUrl, "TokenUrl", report);
-            if (!string.IsNullOrEmpty(o.ClientId))
-            {
-                RequireSecret(o.ClientSecret, o.ClientSecretFile, "ClientSecret", report);
-            }
-            else if (!string.IsNullOrEmpty(o.ClientSecret) || !string.IsNullOrWhiteSpace(o.ClientSecretFile))
-            {
-                report("ClientId", "ClientId and ClientSecret must be set together");
-            }
-        }),
-        ["IamTrustedProfile"] = new(static (o, t) => new IamTrustedProfileSource(o, t), static (o, report) =>
-        {
-            if (string.IsNullOrWhiteSpace(o.ProfileId) && string.IsNullOrWhiteSpace(o.ProfileName))
-            {
-                report("ProfileId", "required: set ProfileId or ProfileName");
-            }
-
-            CheckUrl(o.TokenUrl, "TokenUrl", report);
-            if (!string.IsNullOrWhiteSpace(o.CrTokenFile) && !File.Exists(o.CrTokenFile))
-            {
-                report("CrTokenFile", "the file it names does not exist");
-            }
-        }),
-        ["Cp4dAuthorize"] = new(static (o, t) => new Cp4dAuthorizeSource(o, t), static (o, report) =>
-        {
-            RequireUrl(o.Url, "Url", report);
-            Require(o.Username, "Username", report);
-            if (!string.IsNullOrEmpty(o.Password) || !string.IsNullOrWhiteSpace(o.PasswordFile))
-            {
-                RequireSecret(o.Password, o.PasswordFile, "Password", report);
-            }
-            else if (string.IsNullOrEmpty(o.ApiKey) && string.IsNullOrWhiteSpace(o.ApiKeyFile))
-            {
-                report("ApiKey", "required: set ApiKey or Password (or ApiKeyFile or PasswordFile)");
-            }
-            else
-            {
-                RequireSecret(o.ApiKey, o.ApiKeyFile, "ApiKey", report);
-            }
-        }),
-        ["Cp4dIdentity"] = new(static (o, t) => new Cp4dIdentitySource(o, t), static (o, report) =>
-        {
-            RequireUrl(o.Url, "Url", report);
-            CheckUrl(o.IdentityUrl, "IdentityUrl", report);
-            Require(o.Username, "Username", report);
-            RequireSecret(o.Password, o.PasswordFile, "Password", report);
-        }),
-        ["Cp4dSignin"] = new(static (o, t) => new Cp4dSigninSource(o, t), static (o, report) =>
-        {
-            RequireUrl(o.Url, "Url", report);
-            Require(o.Username, "Username", report);
-            RequireSecret(o.Password, o.PasswordFile, "Password", report);
-        }),
-        ["ZenApiKey"] = new(static (o, t) => new ZenApiKeySource(o, t), static (o, report) =>
-        {
-            Require(o.Username, "Username", report);
-            RequireSecret(o.ApiKey, o.ApiKeyFile, "ApiKey", report);
-        }),
-        ["SklmLogin"] = new(static (o, t) => new SklmLoginSource(o, t), ValidateSklm),
-        ["SklmAccessToken"] = new(static (o, t) => new SklmAccessTokenSource(o, t), ValidateSklm),
-    };
+    private static readonly Dictionary<string, TokenProviderType> ByName = All.ToDictionary(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>The known type names, for error messages and the JSON schema.</summary>
-    public static IEnumerable<string> Names => Types.Keys;
+    public static IEnumerable<string> Names => All.Select(t => t.Name);
 
-    public static bool IsKnown(string? type) => type is not null && Types.ContainsKey(type);
+    public static bool IsKnown(string? type) => type is not null && ByName.ContainsKey(type);
+
+    /// <summary>The descriptor of a type name, or null.</summary>
+    public static TokenProviderType? Find(string? type) => type is not null && ByName.TryGetValue(type, out var found) ? found : null;
 
     /// <summary>Creates the source of a validated provider.</summary>
     public static ITokenSource CreateSource(TokenProviderOptions options, TimeProvider time) =>
-        Types.TryGetValue(options.Type ?? "", out var entry)
-            ? entry.Create(options, time)
-            : throw new InvalidOperationException($"Unknown token provider type '{options.Type}'.");
+        Find(options.Type)?.Create(options, time) ?? throw new InvalidOperationException($"Unknown token provider type '{options.Type}'.");
 
     /// <summary>Checks a provider's options: the type's own rules, then the common ones.</summary>
     public static void Validate(TokenProviderOptions options, Report report)
@@ -103,7 +45,7 @@ internal static class TokenProviderTypes
             return;
         }
 
-        if (!Types.TryGetValue(options.Type, out var entry))
+        if (Find(options.Type) is not { } entry)
         {
             report("Type", $"unknown provider type '{options.Type}'; expected one of {string.Join(", ", Names)}");
             return;
@@ -134,13 +76,6 @@ internal static class TokenProviderTypes
         {
             report("CaCertificateFile", "the file it names does not exist");
         }
-    }
-
-    private static void ValidateSklm(TokenProviderOptions o, Report report)
-    {
-        RequireUrl(o.Url, "Url", report);
-        Require(o.UserId, "UserId", report);
-        RequireSecret(o.Password, o.PasswordFile, "Password", report);
     }
 
     /// <summary>A secret must be given inline or as a file; a named file must exist.</summary>

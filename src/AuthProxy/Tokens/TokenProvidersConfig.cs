@@ -58,11 +58,17 @@ internal static class TokenProvidersConfig
         }
 
         var before = problems.Count;
+        var type = TokenProviderTypes.Find(entry[nameof(TokenProviderOptions.Type)]);
         foreach (var option in entry.GetChildren())
         {
             if (!ProviderProperties.TryGetValue(option.Key, out var property))
             {
                 problems.Add(new ConfigProblem(option.Path, $"unknown option '{option.Key}'"));
+            }
+            else if (type is not null && !TokenProviderType.CommonOptions.Contains(property.Name) && !type.Options.Contains(property.Name))
+            {
+                problems.Add(new ConfigProblem(option.Path,
+                    $"does not apply to type '{type.Name}' (its options: {string.Join(", ", type.Options)}, and the common ones)"));
             }
             else if (option.Value is null && option.GetChildren().Any())
             {

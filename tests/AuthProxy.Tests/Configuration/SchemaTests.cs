@@ -218,10 +218,10 @@ public sealed class SchemaTests : IDisposable
     [InlineData("ReverseProxy.Clusters.c.Destinations.d.Address", "\"ftp://files.example.com/\"", true)]
     [InlineData("ReverseProxy.Clusters.c.SessionAffinity", """{ "Enabled": true, "Policy": "Sticky" }""", true)]
     [InlineData("ReverseProxy.Clusters.c.LoadBalancingPolicy", "\"Fastest\"", true)]
-    // Stricter than the proxy, which ignores these: options another type uses, unknown top-level sections and route keys;
-    // and "25:00:00", which .NET reads as 25 days (the schema wants hours 0-23, days as "d.hh:mm:ss").
+    [InlineData("TokenProviders.p.ProfileId", "\"Profile-1\"", true)]
+    // Stricter than the proxy, which ignores these: unknown top-level sections and route keys; and "25:00:00", which
+    // .NET reads as 25 days (the schema wants hours 0-23, days as "d.hh:mm:ss").
     [InlineData("TokenProviders.p.Lifetime", "\"25:00:00\"", false)]
-    [InlineData("TokenProviders.p.ProfileId", "\"Profile-1\"", false)]
     [InlineData("TokenProvider", "{}", false)]
     [InlineData("ReverseProxy.Routes.r.Path", "\"/r\"", false)]
     public void Schema_RejectsMistakes_TheProxyRejectsToo(string path, string value, bool proxyRejects)

@@ -12,50 +12,16 @@ internal static class ProviderTestKit
     /// <summary>The secret every test provider uses (API key, password or CR token); it must never show up in a failure.</summary>
     public const string SecretValue = "Sup3r-Secret-Value-0123456789";
 
-    /// <summary>The provider types that call a token endpoint.</summary>
-    public static readonly string[] HttpTypes =
-        ["IamApiKey", "IamTrustedProfile", "Cp4dAuthorize", "Cp4dIdentity", "Cp4dSignin", "SklmLogin", "SklmAccessToken"];
+    /// <summary>The registered provider types that call a token endpoint.</summary>
+    public static readonly string[] HttpTypes = [.. TokenProviderTypes.All.Where(t => t.CallsAnEndpoint).Select(t => t.Name)];
 
-    /// <summary>Minimal valid options of <paramref name="type"/> pointing at <paramref name="url"/>.</summary>
+    /// <summary>Minimal valid options of <paramref name="type"/> pointing at <paramref name="url"/>: the type's own sample.</summary>
     public static TokenProviderOptions OptionsFor(string type, string url, TempDirectory files, string secret = SecretValue)
     {
-        var options = new TokenProviderOptions { Type = type };
-        switch (type)
-        {
-            case "IamApiKey":
-                options.ApiKey = secret;
-                options.TokenUrl = url + "/identity/token";
-                break;
-            case "IamTrustedProfile":
-                options.ProfileId = "Profile-0000";
-                options.TokenUrl = url + "/identity/token";
-                options.CrTokenFile = files.Write("cr-token", secret);
-                break;
-            case "Cp4dAuthorize":
-                options.Url = url;
-                options.Username = "admin";
-                options.ApiKey = secret;
-                break;
-            case "Cp4dIdentity":
-            case "Cp4dSignin":
-                options.Url = url;
-                options.Username = "admin";
-                options.Password = secret;
-                break;
-            case "ZenApiKey":
-                options.Username = "admin";
-                options.ApiKey = secret;
-                break;
-            case "SklmLogin":
-            case "SklmAccessToken":
-                options.Url = url;
-                options.UserId = "sklmadmin";
-                options.Password = secret;
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(type), type, null);
-        }
-
+        var descriptor = TokenProviderTypes.Find(type) ?? throw new ArgumentOutOfRangeException(nameof(type), type, null);
+        var settings = descriptor.Sample(url, secret, files.Write).Append(new("Type", type));
+        var options = new TokenProviderOptions();
+        new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build().Bind(options);
         return options;
     }
 

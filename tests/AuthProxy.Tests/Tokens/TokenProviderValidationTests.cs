@@ -74,18 +74,45 @@ public sealed class TokenProviderValidationTests
     [InlineData("IamTrustedProfile", "TokenUrl", "iam.cloud.ibm.com/identity/token")]
     public void Validate_UrlNotAbsoluteHttp_ReportsItsPath(string type, string option, string value)
     {
-        var settings = new List<(string, string)>
-        {
-            ("Type", type), ("Url", "https://ok.example.com"), ("Username", "u"), ("UserId", "u"), ("ApiKey", "k"),
-            ("Password", "p"), ("ProfileId", "id"),
-        };
-        settings.RemoveAll(s => s.Item1 == option);
+        // The type's own sample entry, with the one URL made wrong.
+        using var files = new TempDirectory();
+        var settings = TokenProviderTypes.Find(type)!.Sample("https://ok.example.com", "k", files.Write)
+            .Where(s => s.Key != option).Select(s => (s.Key, s.Value)).Prepend(("Type", type)).ToList();
         settings.Add((option, value));
 
         var problem = Assert.Single(Problems([.. settings]));
 
         Assert.Equal("TokenProviders:x:" + option, problem.Path);
         Assert.Contains("absolute http or https", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("IamApiKey", "ProfileId")]
+    [InlineData("SklmLogin", "ApiKey")]
+    [InlineData("ZenApiKey", "Url")]
+    public void Validate_AnOptionOfAnotherType_IsRefusedNamingTheTypesOptions(string type, string option)
+    {
+        using var files = new TempDirectory();
+        var settings = TokenProviderTypes.Find(type)!.Sample("https://ok.example.com", "k", files.Write)
+            .Select(s => (s.Key, s.Value)).Prepend(("Type", type)).Append((option, "x")).ToArray();
+
+        var problem = Assert.Single(Problems(settings));
+
+        Assert.Equal("TokenProviders:x:" + option, problem.Path);
+        Assert.StartsWith($"does not apply to type '{type}' (its options: ", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryRegisteredType_ItsSampleIsValid_AndItsSourceIsCreated()
+    {
+        using var files = new TempDirectory();
+        foreach (var type in TokenProviderTypes.All)
+        {
+            var settings = type.Sample("https://idp.example.com", "secret-value", files.Write).Select(s => (s.Key, s.Value)).Prepend(("Type", type.Name)).ToArray();
+            Assert.Empty(Problems(settings));
+            Assert.All(type.SecretOptions, secret => Assert.Contains(TokenProviderType.FileOption(secret), type.Options));
+            Assert.All(type.Options, option => Assert.NotNull(typeof(TokenProviderOptions).GetProperty(option)));
+        }
     }
 
     [Fact]
