@@ -23,4 +23,10 @@ internal static partial class Log
 
     [LoggerMessage(1006, LogLevel.Debug, "Token provider '{Provider}' rejects a request while backing off for {RetryAfterSeconds} s.")]
     public static partial void BackoffRejected(ILogger logger, string provider, long retryAfterSeconds);
+
+    [LoggerMessage(1007, LogLevel.Debug, "Token provider '{Provider}' keeps its token after an upstream 401, a refusal of the request: {Why}.")]
+    public static partial void UnauthorizedRefusal(ILogger logger, string provider, string why);
+
+    [LoggerMessage(1008, LogLevel.Information, "Token provider '{Provider}': a token dropped as revoked was not proved so by the retry; revocation guesses pause for a while.")]
+    public static partial void RevocationUnproven(ILogger logger, string provider);
 }
