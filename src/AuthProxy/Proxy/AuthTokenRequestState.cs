@@ -32,9 +32,6 @@ internal sealed class AuthTokenRequestState
     /// <summary>Set by the response transform when it held back a 401 so the middleware retries.</summary>
     public bool RetryRequested { get; set; }
 
-    /// <summary>The retry got an answer other than 401.</summary>
-    public bool RetryAccepted { get; set; }
-
     /// <summary>The request's state, created when a transform runs without the middleware (as in unit tests).</summary>
     public static AuthTokenRequestState Of(HttpContext context)
     {

@@ -23,15 +23,15 @@ internal sealed class UnauthorizedResponseTransform(AuthTokenRoute route) : Resp
         if (response.StatusCode != System.Net.HttpStatusCode.Unauthorized)
         {
             cache.RecordAccepted(token, resource, state.StartTick);
-            if (state.Attempts > 1)
-            {
-                state.RetryAccepted = true;
-            }
-
             return default;
         }
 
         var first = state.Attempts == 1;
+        if (!first && state.Verdict == UnauthorizedVerdict.Revoked)
+        {
+            cache.RevocationDisproved(); // a new token was refused too: the guess was wrong
+        }
+
         var verdict = cache.JudgeUnauthorized(token, state.CurrentAtStart, state.StartTick, resource, canRetry: first && state.Replayable);
         if (first)
         {

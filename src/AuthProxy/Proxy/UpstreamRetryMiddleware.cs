@@ -1,5 +1,4 @@
 using AuthProxy.Telemetry;
-using AuthProxy.Tokens;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace AuthProxy.Proxy;
@@ -64,11 +63,6 @@ internal sealed partial class UpstreamRetryMiddleware(RequestDelegate next, Auth
             }
 
             await next(context); // one retry at most: the response transform requests none on a second attempt
-        }
-
-        if (state.Verdict == UnauthorizedVerdict.Revoked && !state.RetryAccepted)
-        {
-            route.Slot.Cache?.RevocationUnproven();
         }
     }
 

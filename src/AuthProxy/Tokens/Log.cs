@@ -27,6 +27,6 @@ internal static partial class Log
     [LoggerMessage(1007, LogLevel.Debug, "Token provider '{Provider}' keeps its token after an upstream 401, a refusal of the request: {Why}.")]
     public static partial void UnauthorizedRefusal(ILogger logger, string provider, string why);
 
-    [LoggerMessage(1008, LogLevel.Information, "Token provider '{Provider}': a token dropped as revoked was not proved so by the retry; revocation guesses pause for a while.")]
-    public static partial void RevocationUnproven(ILogger logger, string provider);
+    [LoggerMessage(1008, LogLevel.Information, "Token provider '{Provider}': a token dropped as revoked was not (the retry with a new token got 401 too); drops after a 401 pause for 20 s unless budgeted.")]
+    public static partial void RevocationDisproved(ILogger logger, string provider);
 }

@@ -119,8 +119,8 @@ internal sealed class TokenCache : IDisposable
     /// Decides what an upstream 401 means for <paramref name="sent"/> (README "How tokens behave") and drops the token when
     /// that is the verdict. <paramref name="currentAtStart"/> is the cached token when the request started and
     /// <paramref name="startTick"/> its start; <paramref name="resource"/> hashes route, method and path;
-    /// <paramref name="canRetry"/> says whether the request will be retried, which a guess of revocation needs (the retry
-    /// proves it).
+    /// <paramref name="canRetry"/> says whether the request will be retried, which a guess of revocation needs (only the
+    /// retry can disprove it).
     /// </summary>
     internal UnauthorizedVerdict JudgeUnauthorized(AccessToken sent, AccessToken? currentAtStart, long startTick, ulong resource,
         bool canRetry)
@@ -177,11 +177,12 @@ internal sealed class TokenCache : IDisposable
     }
 
     /// <summary>
-    /// A drop judged <see cref="UnauthorizedVerdict.Revoked"/> was not proved by its retry (it got 401 too, or did not
-    /// happen): charge it to the budget, and take no revocation guess for two intervals, so disproved guesses cost at most
-    /// one token request per interval in the long run.
+    /// The retry after a drop judged <see cref="UnauthorizedVerdict.Revoked"/> met 401 with another token: the 401 was
+    /// about the request. Charge the drop to the budget and take no revocation guess for two intervals, so a client that
+    /// gets one resource accepted and refused in turn costs at most one token request per interval in the long run.
+    /// (A retry that could not get a token or did not run proves nothing either way and is not charged.)
     /// </summary>
-    internal void RevocationUnproven()
+    internal void RevocationDisproved()
     {
         var now = _time.GetUtcNow().UtcTicks;
         long seen, next;
@@ -193,7 +194,7 @@ internal sealed class TokenCache : IDisposable
         while (Interlocked.CompareExchange(ref _unprovenDropsFromTicks, next, seen) != seen);
 
         Volatile.Write(ref _revocationGuessesFromTicks, now + (2 * UnprovenDropInterval.Ticks));
-        Log.RevocationUnproven(_logger, Name);
+        Log.RevocationDisproved(_logger, Name);
     }
 
     private UnauthorizedVerdict Refuse(string why)
