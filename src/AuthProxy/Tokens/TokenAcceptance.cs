@@ -2,9 +2,9 @@ namespace AuthProxy.Tokens;
 
 /// <summary>
 /// What upstreams accepted one token for (a non-401 answer): the latest start of a request that was accepted, and the
-/// first resources that accepted it. README "How tokens behave" tells a refused request from a revoked token by these.
-/// Written lock-free on the per-request path, and rarely: the start only when it moves on (the tick is coarse), a
-/// resource only on its first acceptance; a full table stops growing, so later resources fall back to the 401 budget.
+/// first resources that accepted it; an upstream 401 is judged by these (README "How tokens behave"). Written lock-free
+/// on the per-request path, and rarely: the start only when it moves on (the tick is coarse), a resource only on its
+/// first acceptance; a full table stops growing, so later resources fall back to the 401 budget.
 /// </summary>
 internal sealed class TokenAcceptance
 {
