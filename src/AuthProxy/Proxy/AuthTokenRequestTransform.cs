@@ -25,16 +25,26 @@ internal sealed class AuthTokenRequestTransform : RequestTransform
             return new ValueTask(WriteMissingProviderAsync(context));
         }
 
+        var state = AuthTokenRequestState.Of(context.HttpContext);
+        if (state.Attempts++ == 0)
+        {
+            // Read before asking for a token: a token that differs from this one was obtained after the request began.
+            state.StartTick = Environment.TickCount64;
+            state.CurrentAtStart = cache.Current;
+        }
+
+        state.Token = null;
         var pending = cache.GetAsync(context.HttpContext.RequestAborted);
         if (pending.IsCompletedSuccessfully)
         {
-            return Apply(context, cache, pending.Result);
+            return Apply(context, cache, state, pending.Result);
         }
 
-        return AwaitAndApplyAsync(context, cache, pending);
+        return AwaitAndApplyAsync(context, cache, state, pending);
     }
 
-    private static async ValueTask AwaitAndApplyAsync(RequestTransformContext context, TokenCache cache, ValueTask<TokenResult> pending)
+    private static async ValueTask AwaitAndApplyAsync(RequestTransformContext context, TokenCache cache, AuthTokenRequestState state,
+        ValueTask<TokenResult> pending)
     {
         TokenResult result;
         try
@@ -48,13 +58,14 @@ internal sealed class AuthTokenRequestTransform : RequestTransform
             return;
         }
 
-        await Apply(context, cache, result);
+        await Apply(context, cache, state, result);
     }
 
-    private static ValueTask Apply(RequestTransformContext context, TokenCache cache, in TokenResult result)
+    private static ValueTask Apply(RequestTransformContext context, TokenCache cache, AuthTokenRequestState state, in TokenResult result)
     {
         if (result.Succeeded)
         {
+            state.Token = result.Token;
             var headers = context.ProxyRequest.Headers;
             headers.Remove(HeaderNames.Authorization);
             headers.TryAddWithoutValidation(HeaderNames.Authorization, result.Token.HeaderValue);

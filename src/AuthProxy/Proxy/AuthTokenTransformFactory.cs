@@ -58,7 +58,8 @@ internal sealed class AuthTokenTransformFactory : ITransformFactory
             else if (!TryParseLimit(transformValues[key], out _))
             {
                 context.Errors.Add(new ArgumentException(
-                    $"{path}:{key}: route '{routeId}' has RetryBodyLimit '{transformValues[key]}'; expected a whole number of bytes (0 disables the retry)."));
+                    $"{path}:{key}: route '{routeId}' has RetryBodyLimit '{transformValues[key]}'; expected a whole number of bytes " +
+                    $"from 0 (no retry) to {AuthTokenRoute.MaxRetryBodyLimit} (16 MiB)."));
             }
         }
 
@@ -75,15 +76,16 @@ internal sealed class AuthTokenTransformFactory : ITransformFactory
         var limit = transformValues.TryGetValue(RetryBodyLimitKey, out var text) && TryParseLimit(text, out var parsed)
             ? parsed
             : AuthTokenRoute.DefaultRetryBodyLimit;
-        var route = new AuthTokenRoute(_catalog.GetSlot(provider), limit);
+        var route = new AuthTokenRoute(_catalog.GetSlot(provider), limit, context.Route.RouteId);
         _routes.Set(context.Route, route);
         context.RequestTransforms.Add(new AuthTokenRequestTransform(route.Slot));
         context.ResponseTransforms.Add(new UnauthorizedResponseTransform(route));
         return true;
     }
 
+    /// <summary>A whole number of bytes, at most 16 MiB (README "How tokens behave").</summary>
     internal static bool TryParseLimit(string? value, out long limit) =>
-        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out limit);
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out limit) && limit <= AuthTokenRoute.MaxRetryBodyLimit;
 
     private static int IndexOf(IReadOnlyList<IReadOnlyDictionary<string, string>>? transforms, IReadOnlyDictionary<string, string> values)
     {

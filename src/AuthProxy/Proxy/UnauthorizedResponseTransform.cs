@@ -1,40 +1,46 @@
-using Microsoft.Net.Http.Headers;
+using AuthProxy.Tokens;
 using Yarp.ReverseProxy.Transforms;
 
 namespace AuthProxy.Proxy;
 
 /// <summary>
-/// Reacts to an upstream <c>401</c> on an <c>AuthToken</c> route: drops the credential that was sent (if it is
-/// still the cached one), and, when the request can be replayed, holds the 401 back so the middleware retries.
+/// Weighs every upstream answer on an <c>AuthToken</c> route against the token the request sent (README "How tokens
+/// behave"): a non-401 records where the token is accepted; a 401 is judged by <see cref="TokenCache.JudgeUnauthorized"/>
+/// — a refusal of the request goes to the client, otherwise the 401 is held back so the middleware retries.
 /// </summary>
 internal sealed class UnauthorizedResponseTransform(AuthTokenRoute route) : ResponseTransform
 {
     public override ValueTask ApplyAsync(ResponseTransformContext context)
     {
-        if (context.ProxyResponse?.StatusCode != System.Net.HttpStatusCode.Unauthorized)
+        if (context.ProxyResponse is not { } response ||
+            context.HttpContext.Features.Get<AuthTokenRequestState>() is not { Token: { } token } state ||
+            route.Slot.Cache is not { } cache)
         {
-            if (context.ProxyResponse is not null)
-            {
-                route.Slot.Cache?.MarkCurrentAccepted();
-            }
-
             return default;
         }
 
-        if (route.Slot.Cache is { } cache &&
-            context.ProxyResponse.RequestMessage?.Headers.TryGetValues(HeaderNames.Authorization, out var sent) == true)
+        var resource = ResourceKey.Of(route.ResourceSeed, context.HttpContext.Request);
+        if (response.StatusCode != System.Net.HttpStatusCode.Unauthorized)
         {
-            foreach (var value in sent)
-            {
-                cache.InvalidateRejected(value);
-            }
+            cache.RecordAccepted(token, resource, state.StartTick);
+            return default;
         }
 
-        var features = context.HttpContext.Features;
-        if (features.Get<UpstreamRetryFeature>() == UpstreamRetryFeature.Armed)
+        var first = state.Attempts == 1;
+        if (!first && state.Verdict == UnauthorizedVerdict.Revoked)
         {
-            features.Set(UpstreamRetryFeature.Requested);
-            context.SuppressResponseBody = true;
+            cache.RevocationDisproved(); // a new token was refused too: the guess was wrong
+        }
+
+        var verdict = cache.JudgeUnauthorized(token, state.CurrentAtStart, state.StartTick, resource, canRetry: first && state.Replayable);
+        if (first)
+        {
+            state.Verdict = verdict;
+            if (verdict != UnauthorizedVerdict.Refused && state.Replayable)
+            {
+                state.RetryRequested = true;
+                context.SuppressResponseBody = true;
+            }
         }
 
         return default;

@@ -4,72 +4,74 @@ using Microsoft.AspNetCore.Http.Features;
 namespace AuthProxy.Proxy;
 
 /// <summary>
-/// The proxy-pipeline step that retries a request once after an upstream 401 (CONTRACT §3.4). YARP streams
-/// bodies and cannot resend them, so a body that fits the route's retry buffer is read first and replayed from
-/// memory; a larger one is stitched back together and streams on unbuffered, without a retry. When the response
-/// transform has held back a 401 and the response has not started, the forwarder runs once more.
+/// The proxy-pipeline step that retries a request once after an upstream 401 (CONTRACT §3.4). YARP streams bodies and
+/// cannot resend them, so a body that fits the route's retry buffer is read first, into a pooled buffer that grows as
+/// bytes arrive, and replayed from memory; a larger one — or one the process-wide <see cref="RetryBufferBudget"/> has no
+/// room for — is stitched back together and streams on unbuffered, without a retry. When the response transform has held
+/// back a 401 and the response has not started, the forwarder runs once more.
 /// </summary>
 internal sealed partial class UpstreamRetryMiddleware(RequestDelegate next, AuthTokenRouteTable routes, TokenMetrics metrics,
-    ILogger<UpstreamRetryMiddleware> logger)
+    ILogger<UpstreamRetryMiddleware> logger, RetryBufferBudget? budget = null)
 {
+    /// <summary>First buffer for a body of unknown length; it doubles as bytes arrive.</summary>
+    internal const int InitialBufferSize = 4 * 1024;
+
+    /// <summary>Largest first buffer for a declared length: a slow client declaring a large body holds little until it sends.</summary>
+    internal const int MaxInitialBufferSize = 64 * 1024;
+
+    private readonly RetryBufferBudget _budget = budget ?? RetryBufferBudget.Shared;
+
     public async Task InvokeAsync(HttpContext context)
     {
         var proxy = context.GetReverseProxyFeature();
-        if (!routes.TryGet(proxy.Route.Config, out var route) || route.RetryBodyLimit <= 0)
+        if (!routes.TryGet(proxy.Route.Config, out var route))
         {
             await next(context);
             return;
         }
 
-        bool replayable;
-        try
+        var state = new AuthTokenRequestState();
+        context.Features.Set(state);
+        if (route.RetryBodyLimit > 0)
         {
-            replayable = await TryMakeReplayableAsync(context, route.RetryBodyLimit);
-        }
-        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
-        {
-            // A broken or abandoned request body: answer as YARP does for a client-side body error.
-            BodyReadFailed(logger, proxy.Route.Config.RouteId, ex.GetType().Name);
-            if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            try
             {
-                context.Response.StatusCode = ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
+                state.Replayable = await TryMakeReplayableAsync(context, route.RetryBodyLimit, _budget);
+            }
+            catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
+            {
+                // A broken or abandoned request body: answer as YARP does for a client-side body error.
+                BodyReadFailed(logger, proxy.Route.Config.RouteId, ex.GetType().Name);
+                if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+                {
+                    context.Response.StatusCode = ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest;
+                }
+
+                return;
+            }
+        }
+
+        await next(context);
+        if (state.RetryRequested && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        {
+            metrics.Retried(route.Slot.Name);
+            RetryingAfterUnauthorized(logger, proxy.Route.Config.RouteId, route.Slot.Name);
+            context.Response.Clear();
+            if (context.Request.Body.CanSeek)
+            {
+                context.Request.Body.Position = 0;
             }
 
-            return;
+            await next(context); // one retry at most: the response transform requests none on a second attempt
         }
-
-        if (!replayable)
-        {
-            await next(context);
-            return;
-        }
-
-        context.Features.Set(UpstreamRetryFeature.Armed);
-        await next(context);
-
-        var requested = context.Features.Get<UpstreamRetryFeature>() == UpstreamRetryFeature.Requested;
-        context.Features.Set<UpstreamRetryFeature>(null); // one retry at most: a second 401 goes to the client
-        if (!requested || context.Response.HasStarted || context.RequestAborted.IsCancellationRequested)
-        {
-            return;
-        }
-
-        metrics.Retried(route.Slot.Name);
-        RetryingAfterUnauthorized(logger, proxy.Route.Config.RouteId, route.Slot.Name);
-        context.Response.Clear();
-        if (context.Request.Body.CanSeek)
-        {
-            context.Request.Body.Position = 0;
-        }
-
-        await next(context);
     }
 
     /// <summary>
-    /// Buffers the body when it fits <paramref name="limit"/> (with or without Content-Length). Reads at most
-    /// limit + 1 bytes to decide; a larger body is put back together and is not replayable.
+    /// Buffers the body when it fits <paramref name="limit"/> (with or without Content-Length) and the budget has room.
+    /// The buffer starts small and doubles as bytes arrive; a full buffer of <paramref name="limit"/> bytes is followed by
+    /// a one-byte read to decide. A body that does not fit is put back together and is not replayable.
     /// </summary>
-    private static async ValueTask<bool> TryMakeReplayableAsync(HttpContext context, long limit)
+    internal static async ValueTask<bool> TryMakeReplayableAsync(HttpContext context, long limit, RetryBufferBudget budget)
     {
         var request = context.Request;
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
@@ -77,29 +79,68 @@ internal sealed partial class UpstreamRetryMiddleware(RequestDelegate next, Auth
             return true;
         }
 
-        if (request.ContentLength is { } declared && declared > limit)
+        var declared = request.ContentLength;
+        if (declared > limit)
         {
             return false;
         }
 
-        var capacity = (int)Math.Min(request.ContentLength ?? limit + 1, limit + 1);
-        var buffer = new byte[capacity == 0 ? 1 : capacity];
+        if (declared == 0)
+        {
+            request.Body = Stream.Null;
+            return true;
+        }
+
+        var lease = new RetryBufferLease(budget);
+        context.Response.RegisterForDispose(lease);
+        var max = (int)Math.Min(limit, AuthTokenRoute.MaxRetryBodyLimit);
+        var first = declared is { } length ? (int)Math.Min(length, MaxInitialBufferSize) : InitialBufferSize;
+        if (!lease.TryGrow(Math.Min(first, max), keep: 0))
+        {
+            return false; // no room in the budget: stream as is
+        }
+
         var original = request.Body;
         var count = 0;
-        int read;
-        while (count < buffer.Length && (read = await original.ReadAsync(buffer.AsMemory(count), context.RequestAborted)) > 0)
+        while (true)
         {
+            var buffer = lease.Buffer;
+            if (count == Math.Min(buffer.Length, max))
+            {
+                if (count == max)
+                {
+                    break;
+                }
+
+                if (!lease.TryGrow((int)Math.Min(2L * buffer.Length, max), keep: count))
+                {
+                    request.Body = new PrefixedStream(lease.Buffer.AsMemory(0, count), original);
+                    return false;
+                }
+
+                continue;
+            }
+
+            var read = await original.ReadAsync(buffer.AsMemory(count, Math.Min(buffer.Length, max) - count), context.RequestAborted);
+            if (read == 0)
+            {
+                request.Body = new MemoryStream(buffer, 0, count, writable: false);
+                return true;
+            }
+
             count += read;
         }
 
-        if (count > limit)
+        // Exactly the limit so far: one more byte decides (rare, so a small allocation is fine here).
+        var probe = new byte[1];
+        if (await original.ReadAsync(probe, context.RequestAborted) == 0)
         {
-            request.Body = new PrefixedStream(buffer.AsMemory(0, count), original);
-            return false;
+            request.Body = new MemoryStream(lease.Buffer, 0, count, writable: false);
+            return true;
         }
 
-        request.Body = new MemoryStream(buffer, 0, count, writable: false);
-        return true;
+        request.Body = new PrefixedStream(lease.Buffer.AsMemory(0, count), new PrefixedStream(probe, original));
+        return false;
     }
 
     [LoggerMessage(2001, LogLevel.Debug, "Route '{RouteId}': the request body could not be read ({ExceptionType}); not forwarded.")]

@@ -46,19 +46,9 @@ public sealed class AccessToken
     internal TokenPhase Phase => (TokenPhase)Volatile.Read(ref _phase);
 
     private int _phase;
-    private volatile bool _accepted;
 
-    /// <summary>True once an upstream answered a request carrying this token with something other than 401.</summary>
-    internal bool Accepted => _accepted;
-
-    /// <summary>Records that an upstream accepted the token. Writes only once, so the shared field is not contended.</summary>
-    internal void MarkAccepted()
-    {
-        if (!_accepted)
-        {
-            _accepted = true;
-        }
-    }
+    /// <summary>Where upstreams accepted this token: tells a refused request from a revoked token after a 401.</summary>
+    internal TokenAcceptance Acceptance { get; } = new();
 
     private ITimer? _refreshTimer;
     private ITimer? _expiryTimer;

@@ -23,4 +23,10 @@ internal static partial class Log
 
     [LoggerMessage(1006, LogLevel.Debug, "Token provider '{Provider}' rejects a request while backing off for {RetryAfterSeconds} s.")]
     public static partial void BackoffRejected(ILogger logger, string provider, long retryAfterSeconds);
+
+    [LoggerMessage(1007, LogLevel.Debug, "Token provider '{Provider}' keeps its token after an upstream 401, a refusal of the request: {Why}.")]
+    public static partial void UnauthorizedRefusal(ILogger logger, string provider, string why);
+
+    [LoggerMessage(1008, LogLevel.Information, "Token provider '{Provider}': the token dropped as revoked was not (its retry with a new token got 401 too); for 20 s a 401 drops a token only within the 10 s budget.")]
+    public static partial void RevocationDisproved(ILogger logger, string provider);
 }

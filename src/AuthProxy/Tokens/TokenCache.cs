@@ -14,6 +14,9 @@ internal sealed class TokenCache : IDisposable
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(10);
 
+    /// <summary>Drops after a 401 that nothing shows to be a revocation happen at most once per this interval (CONTRACT §3.4).</summary>
+    internal static readonly TimeSpan UnprovenDropInterval = TimeSpan.FromSeconds(10);
+
     private readonly Lock _gate = new();
     private readonly ITokenSource _source;
     private readonly TimeProvider _time;
@@ -25,7 +28,11 @@ internal sealed class TokenCache : IDisposable
     private Task<TokenResult>? _inflight;
     private long _retryAtUtcTicks;
     private int _consecutiveFailures;
-    private long _lastRejectionDropTicks;
+
+    // After an upstream 401 (README "How tokens behave"); UTC ticks of _time.
+    private readonly RefusingResources _refusing = new();
+    private long _unprovenDropsFromTicks;
+    private long _revocationGuessesFromTicks;
 
     // Status only; written under _gate.
     private long _successfulFetches;
@@ -77,46 +84,124 @@ internal sealed class TokenCache : IDisposable
         return GetSlowAsync(cancellationToken);
     }
 
+    /// <summary>The cached token, usable or not, or null. The request transform notes it when a request starts.</summary>
+    internal AccessToken? Current => Volatile.Read(ref _current);
+
     /// <summary>
-    /// Drops <paramref name="rejected"/> if it is still the cached token, e.g. after an upstream 401.
-    /// A token already replaced by another request is left alone, so concurrent 401s drop it once.
+    /// Drops <paramref name="rejected"/> if it is still the cached token. A token already replaced by another request is
+    /// left alone, so concurrent 401s drop it once. True when this call dropped it.
     /// </summary>
-    public void Invalidate(AccessToken rejected, string why)
+    public bool Invalidate(AccessToken rejected, string why)
     {
         if (Interlocked.CompareExchange(ref _current, null, rejected) == rejected)
         {
             rejected.Retire();
             Log.TokenDropped(_logger, Name, why);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Notes that an upstream answered a request carrying <paramref name="token"/> with something other than 401.
+    /// Lock-free; writes shared state only when the start tick moves on or on a resource's first acceptance.
+    /// </summary>
+    internal void RecordAccepted(AccessToken token, ulong resource, long startTick)
+    {
+        if (token.Acceptance.Record(resource, startTick))
+        {
+            _refusing.Remove(resource);
         }
     }
 
     /// <summary>
-    /// Drops the cached token if it is the one an upstream just rejected with 401 (matched by the header value
-    /// that was sent). A token that upstreams had accepted (it was revoked) is dropped at once; one never accepted
-    /// at most once a second per provider, so an upstream that rejects every token (a wrong instance id, missing
-    /// permissions) cannot turn each request into a token request.
+    /// Decides what an upstream 401 means for <paramref name="sent"/> (README "How tokens behave") and drops the token when
+    /// that is the verdict. <paramref name="currentAtStart"/> is the cached token when the request started and
+    /// <paramref name="startTick"/> its start; <paramref name="resource"/> hashes route, method and path;
+    /// <paramref name="canRetry"/> says whether the request will be retried, which a guess of revocation needs (only the
+    /// retry can disprove it).
     /// </summary>
-    public void InvalidateRejected(string sentHeaderValue)
+    internal UnauthorizedVerdict JudgeUnauthorized(AccessToken sent, AccessToken? currentAtStart, long startTick, ulong resource,
+        bool canRetry)
     {
-        var token = Volatile.Read(ref _current);
-        if (token is null || !string.Equals(token.HeaderValue, sentHeaderValue, StringComparison.Ordinal))
+        // (a) Another request dropped it already, or a renewal replaced it: try the current one, drop nothing.
+        if (!ReferenceEquals(Volatile.Read(ref _current), sent))
         {
-            return;
+            return UnauthorizedVerdict.RetryWithCurrent;
         }
 
+        // (b) Obtained after the request began, so it is newer than anything the 401 could be about.
+        if (!ReferenceEquals(currentAtStart, sent))
+        {
+            _refusing.Add(resource);
+            return Refuse("the token was obtained after the request began");
+        }
+
+        var acceptance = sent.Acceptance;
+        var acceptedHere = acceptance.Contains(resource);
         var now = _time.GetUtcNow().UtcTicks;
-        var last = Volatile.Read(ref _lastRejectionDropTicks);
-        if (!token.Accepted && now - last < TimeSpan.TicksPerSecond)
+
+        // (d) This resource accepted the token before: it was revoked. Dropped at once, whatever the budget, unless a recent
+        // guess like this one was disproved (its retry got 401 too), which is how a client could make every request a fetch.
+        if (acceptedHere && canRetry && !_refusing.Contains(resource) && now >= Volatile.Read(ref _revocationGuessesFromTicks))
         {
-            return;
+            return Invalidate(sent, "the upstream answered 401 on a resource that had accepted it (revoked)")
+                ? UnauthorizedVerdict.Revoked
+                : UnauthorizedVerdict.RetryWithCurrent;
         }
 
-        Volatile.Write(ref _lastRejectionDropTicks, now);
-        Invalidate(token, "the upstream rejected it with 401");
+        // (c) A request that started later was accepted with it: the upstream is accepting the token.
+        if (acceptance.LatestAcceptedStart > startTick)
+        {
+            return Refuse("a request that started later was accepted with the same token");
+        }
+
+        // (f) This resource refused a fresh token before and accepted none since.
+        if (!acceptedHere && _refusing.Contains(resource))
+        {
+            return Refuse("the resource refused a freshly obtained token before");
+        }
+
+        // (e) No evidence either way: drop at most once per interval. Once spent, a retry with the same token is pointless.
+        var allowedAt = Volatile.Read(ref _unprovenDropsFromTicks);
+        if (now < allowedAt ||
+            Interlocked.CompareExchange(ref _unprovenDropsFromTicks, now + UnprovenDropInterval.Ticks, allowedAt) != allowedAt)
+        {
+            return Refuse("a token was already dropped after a 401 within the last 10 s");
+        }
+
+        return Invalidate(sent, "the upstream answered 401 (at most one such drop per 10 s)")
+            ? UnauthorizedVerdict.Dropped
+            : UnauthorizedVerdict.RetryWithCurrent;
     }
 
-    /// <summary>Notes that an upstream accepted the current token (a non-401 answer on an AuthToken route).</summary>
-    public void MarkCurrentAccepted() => Volatile.Read(ref _current)?.MarkAccepted();
+    /// <summary>
+    /// The retry after a drop judged <see cref="UnauthorizedVerdict.Revoked"/> met 401 with another token: the 401 was
+    /// about the request. Charge the drop to the budget and take no revocation guess for two intervals, so a client that
+    /// gets one resource accepted and refused in turn costs at most one token request per interval in the long run.
+    /// (A retry that could not get a token or did not run proves nothing either way and is not charged.)
+    /// </summary>
+    internal void RevocationDisproved()
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        long seen, next;
+        do
+        {
+            seen = Volatile.Read(ref _unprovenDropsFromTicks);
+            next = Math.Max(seen, now) + UnprovenDropInterval.Ticks;
+        }
+        while (Interlocked.CompareExchange(ref _unprovenDropsFromTicks, next, seen) != seen);
+
+        Volatile.Write(ref _revocationGuessesFromTicks, now + (2 * UnprovenDropInterval.Ticks));
+        Log.RevocationDisproved(_logger, Name);
+    }
+
+    private UnauthorizedVerdict Refuse(string why)
+    {
+        Log.UnauthorizedRefusal(_logger, Name, why);
+        return UnauthorizedVerdict.Refused;
+    }
 
     /// <summary>Forces a fetch now (joining one in flight), ignoring any backoff. Used by tests and operators.</summary>
     public Task<TokenResult> RefreshAsync()

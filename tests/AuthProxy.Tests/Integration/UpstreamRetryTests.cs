@@ -6,10 +6,11 @@ using AuthProxy.Tests.Infrastructure;
 
 namespace AuthProxy.Tests.Integration;
 
-/// <summary>CONTRACT §3.4: an upstream 401 drops the token, fetches a new one and retries the request once.</summary>
+/// <summary>CONTRACT §3.4: an upstream 401 to a revoked token drops it, fetches a new one and retries the request once.</summary>
 public sealed class UpstreamRetryTests(ITestOutputHelper output)
 {
     private readonly ConcurrentDictionary<string, bool> _revoked = new();
+    private volatile bool _refuseAll;
 
     [Fact]
     public async Task Get_AfterTokenRevoked_SucceedsWithANewToken()
@@ -110,7 +111,7 @@ public sealed class UpstreamRetryTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task UpstreamRejectingEveryToken_CausesAtMostOneTokenFetchPerSecond()
+    public async Task UpstreamRejectingEveryToken_CostsNoTokenRequestBeyondTheFirst()
     {
         await using var env = await StartAsync(alwaysUnauthorized: true);
 
@@ -119,8 +120,40 @@ public sealed class UpstreamRetryTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.Unauthorized, (await env.Client.GetAsync("/kms/api/v2/keys")).StatusCode);
         }
 
-        // First token, plus one replacement per elapsed second at most (the loop takes well under a few seconds).
-        Assert.InRange(env.Iam.RequestCount, 2, 5);
+        // The first 401 met a token fetched after its request began: a refusal of the request, not retried. The resource
+        // refused a fresh token, so the later 401s there cost nothing either (CONTRACT §3.4).
+        Assert.Equal(1, env.Iam.RequestCount);
+        Assert.Equal(20, env.Upstream.RequestCount);
+    }
+
+    [Theory]
+    [InlineData(false, HttpStatusCode.BadGateway)]
+    [InlineData(true, HttpStatusCode.GatewayTimeout)]
+    public async Task RevokedToken_WhenTheRetrysTokenCannotBeHad_GetsTheProxysProblemAnswer(bool hang, HttpStatusCode expected)
+    {
+        var time = new FakeTimeProvider(TestClock.Start);
+        await using var env = await StartAsync(time: time);
+        await env.Client.GetAsync("/kms/api/v2/keys");
+        _revoked["Bearer tok-1"] = true;
+        var never = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        env.Iam.Handler = hang
+            ? (c, _) => never.Task.WaitAsync(c.RequestAborted)
+            : FakeIam.Error(400, "BXNIM0415E", "Provided API key could not be found.");
+        var fetch = env.Iam.NextRequestAsync();
+
+        var pending = env.Client.GetAsync("/kms/api/v2/keys");
+        await fetch;
+        if (hang)
+        {
+            time.Advance(TimeSpan.FromSeconds(10)); // the provider's default Timeout
+        }
+
+        using var response = await pending.WaitAsync(TestTimeouts.Default);
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("\"provider\":\"kp\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(2, env.Upstream.RequestCount);
     }
 
     [Fact]
@@ -146,13 +179,15 @@ public sealed class UpstreamRetryTests(ITestOutputHelper output)
     [Fact]
     public async Task SecondUnauthorized_ReachesTheClientWithItsBody()
     {
-        await using var env = await StartAsync(alwaysUnauthorized: true);
+        await using var env = await StartAsync();
+        Assert.Equal(HttpStatusCode.OK, (await env.Client.GetAsync("/kms/api/v2/keys")).StatusCode);
+        _refuseAll = true; // the resource that accepted tok-1 now refuses it: dropped as revoked, retried with tok-2
 
         using var response = await env.Client.GetAsync("/kms/api/v2/keys");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains("Unauthorized", await response.Content.ReadAsStringAsync());
-        Assert.Equal(2, env.Upstream.RequestCount);
+        Assert.Equal(3, env.Upstream.RequestCount);
         Assert.Equal(2, env.Iam.RequestCount);
     }
 
@@ -183,13 +218,13 @@ public sealed class UpstreamRetryTests(ITestOutputHelper output)
         Assert.Equal(2, env.Iam.RequestCount);
     }
 
-    private async Task<Env> StartAsync(bool alwaysUnauthorized = false, string authTokenExtra = "")
+    private async Task<Env> StartAsync(bool alwaysUnauthorized = false, string authTokenExtra = "", TimeProvider? time = null)
     {
-        var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        var iam = await FakeServer.StartAsync(FakeIam.Tokens(time: time));
         var upstream = await FakeServer.StartAsync(async (c, r) =>
         {
             var authorization = r.Header("Authorization") ?? "";
-            if (alwaysUnauthorized || _revoked.ContainsKey(authorization))
+            if (alwaysUnauthorized || _refuseAll || _revoked.ContainsKey(authorization))
             {
                 c.Response.StatusCode = 401;
                 await c.Response.WriteAsync("""{"resources":[{"errorMsg":"Unauthorized: The user does not have access to the specified resource"}]}""");
@@ -199,7 +234,7 @@ public sealed class UpstreamRetryTests(ITestOutputHelper output)
             c.Response.Headers["x-seen-authorization"] = authorization;
             await c.Response.WriteAsync("ok");
         });
-        var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url, authTokenExtra: authTokenExtra), output);
+        var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url, authTokenExtra: authTokenExtra), output, time);
         return new Env(iam, upstream, proxy, proxy.CreateClient());
     }
 
