@@ -11,7 +11,7 @@ namespace AuthProxy.Tests.Infrastructure;
 public sealed class FakeServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly Func<HttpContext, RecordedRequest, Task> _handler;
+    private volatile Func<HttpContext, RecordedRequest, Task> _handler;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private TaskCompletionSource<RecordedRequest> _next = NewSignal();
 
@@ -27,6 +27,13 @@ public sealed class FakeServer : IAsyncDisposable
     public IReadOnlyCollection<RecordedRequest> Requests => _requests;
 
     public int RequestCount => _requests.Count;
+
+    /// <summary>The handler; a test may replace it to change how later requests are answered.</summary>
+    public Func<HttpContext, RecordedRequest, Task> Handler
+    {
+        get => _handler;
+        set => _handler = value;
+    }
 
     /// <summary>Starts a server; without a <paramref name="handler"/> it answers 200 with an empty body.</summary>
     public static async Task<FakeServer> StartAsync(Func<HttpContext, RecordedRequest, Task>? handler = null)

@@ -1,3 +1,4 @@
+using AuthProxy.Hosting;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
