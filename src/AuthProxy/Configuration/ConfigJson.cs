@@ -105,6 +105,13 @@ internal static class ConfigJson
             problem = Problem(CurrentPath(paths, pendingKey), json, json.Length, "the file ends before its JSON is complete");
             return false;
         }
+        catch (InvalidOperationException ex) when (ex.InnerException is DecoderFallbackException)
+        {
+            // Utf8JsonReader checks UTF-8 only when a string is decoded.
+            problem = new ConfigProblem(Where(reached ?? CurrentPath(paths, pendingKey)),
+                $"the configuration file is not valid UTF-8 (line {Position(json, reader.TokenStartIndex).Line})");
+            return false;
+        }
         catch (JsonException ex)
         {
             problem = new ConfigProblem(Where(reached ?? CurrentPath(paths, pendingKey)),

@@ -52,7 +52,16 @@ internal sealed partial class ConfigReloader : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                CheckNow();
+                try
+                {
+                    CheckNow();
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A bug in judging one edit must not stop the watcher, let alone the host: keep serving, keep watching.
+                    ReloadFailed(_logger, _state.Path, ex);
+                    _state.Rejected(_time.GetUtcNow(), [new ConfigProblem(ConfigProblem.FileLevel, $"the edit could not be judged ({ex.GetType().Name})")]);
+                }
             }
         }
         catch (OperationCanceledException)
@@ -109,6 +118,9 @@ internal sealed partial class ConfigReloader : BackgroundService
             return true;
         }
     }
+
+    [LoggerMessage(3003, LogLevel.Error, "Configuration '{Path}' could not be judged; the last good configuration keeps serving.")]
+    private static partial void ReloadFailed(ILogger logger, string path, Exception exception);
 
     [LoggerMessage(3000, LogLevel.Information, "Configuration '{Path}' reloaded: {ProviderCount} token provider(s); routes and clusters updated.")]
     private static partial void Reloaded(ILogger logger, string path, int providerCount);

@@ -182,6 +182,23 @@ public sealed class HardeningTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task ConfigWithInvalidUtf8_IsRejected_AndTheWatcherKeepsWatching()
+    {
+        // Found by the soak's barrage: the reader's UTF-8 failure stopped the reload watcher, and with it the host.
+        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        var good = Configs.Kms(iam.Url, iam.Url);
+        await using var proxy = await ProxyHost.StartAsync(good, output);
+        var reloader = proxy.Services.GetRequiredService<ConfigReloader>();
+        await File.WriteAllBytesAsync(proxy.ConfigPath, [.. "{ \"ReverseProxy\": { \"x\": \""u8, 0xFF, 0xFE, .. "\" } }"u8]);
+
+        Assert.False(reloader.CheckNow());
+        Assert.Contains(proxy.Logs, l => l.Contains("[3001]", StringComparison.Ordinal) && l.Contains("not valid UTF-8", StringComparison.Ordinal));
+
+        await File.WriteAllTextAsync(proxy.ConfigPath, good.Replace("/kms/{**rest}", "/kms2/{**rest}"));
+        Assert.True(reloader.CheckNow());
+    }
+
+    [Fact]
     public async Task OversizedConfig_IsRejectedOnce_NotReReadEverySecond()
     {
         await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
