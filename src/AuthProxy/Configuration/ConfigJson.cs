@@ -69,7 +69,7 @@ internal static class ConfigJson
                         var done = paths.Pop();
                         if (done.Path is not null && done.Children == 0 && !Add(data, done.Path, null))
                         {
-                            problem = Problem(done.Path, json, reader.TokenStartIndex, $"the key '{done.Path}' appears more than once");
+                            problem = Problem(done.Path, json, reader.TokenStartIndex, $"duplicate key '{done.Path}' (it appears more than once)");
                             return false;
                         }
 
@@ -93,7 +93,7 @@ internal static class ConfigJson
                         var key = TakeKey(ref pendingKey, paths);
                         if (!Add(data, key, ValueText(ref reader)))
                         {
-                            problem = Problem(key, json, reader.TokenStartIndex, $"the key '{key}' appears more than once");
+                            problem = Problem(key, json, reader.TokenStartIndex, $"duplicate key '{key}' (it appears more than once)");
                             return false;
                         }
 

@@ -74,13 +74,27 @@ internal sealed partial class ConfigReloader : BackgroundService
     {
         lock (_gate)
         {
-            if (!FileStamp.TryGet(_state.Path, out var stamp) || stamp == _lastStamp)
+            if (!FileStamp.TryGet(_state.Path, out var stamp))
             {
-                return false; // unchanged, or momentarily missing during a swap: keep serving
+                return false; // momentarily missing during a swap: keep serving
             }
 
+            // File times move in kernel ticks (a few milliseconds): two same-size writes in place within one tick leave the
+            // stamp unchanged. A regular file changed in the last seconds is therefore read again (its hash tells); an
+            // older unchanged stamp, or a file refused by its stamp alone (a device, too large), is never read again.
+            if (stamp == _lastStamp && (ConfigFile.Refuse(_state.Path, stamp) is not null || !IsRecent(stamp)))
+            {
+                return false;
+            }
+
+            var previous = _lastStamp;
             var content = ConfigFile.Read(_state.Path);
             _lastStamp = content.Stamp;
+            if (content.Hash is null && content.Stamp == previous)
+            {
+                return false; // unreadable as before: already reported
+            }
+
             if (content.Hash is { } hash)
             {
                 if (hash.AsSpan().SequenceEqual(_lastHash))
@@ -118,6 +132,12 @@ internal sealed partial class ConfigReloader : BackgroundService
             return true;
         }
     }
+
+    private static bool IsRecent(FileStamp stamp) =>
+        DateTimeOffset.UtcNow.ToUnixTimeSeconds() - stamp.ModifiedSeconds < RecentSeconds;
+
+    /// <summary>How long after a change an unchanged stamp is not trusted to mean unchanged content.</summary>
+    private const long RecentSeconds = 3;
 
     [LoggerMessage(3003, LogLevel.Error, "Configuration '{Path}' could not be judged; the last good configuration keeps serving.")]
     private static partial void ReloadFailed(ILogger logger, string path, Exception exception);

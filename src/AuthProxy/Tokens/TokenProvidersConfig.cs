@@ -51,9 +51,15 @@ internal static class TokenProvidersConfig
     private static ProviderDefinition? ReadEntry(IConfigurationSection entry, List<ConfigProblem> problems, List<ConfigProblem>? warnings)
     {
         var path = entry.Path;
-        if (entry.Value is not null || !entry.GetChildren().Any())
+        if (entry.Value is not null)
         {
-            problems.Add(new ConfigProblem(path, "must be an object with at least \"Type\""));
+            problems.Add(new ConfigProblem(path, $"provider '{entry.Key}' must be an object with at least \"Type\", not a single value"));
+            return null;
+        }
+
+        if (!entry.GetChildren().Any())
+        {
+            problems.Add(new ConfigProblem(path, $"provider '{entry.Key}' is empty (null or {{}}); it needs at least \"Type\""));
             return null;
         }
 

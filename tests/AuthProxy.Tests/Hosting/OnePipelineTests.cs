@@ -58,6 +58,27 @@ public sealed class OnePipelineTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task TwoSameSizeWritesInPlace_WithinOneFileTimeTick_AreBothSeen()
+    {
+        // File times move in kernel ticks of a few milliseconds: the second write leaves device, inode, size and time alone.
+        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
+        var good = Configs.Kms(iam.Url, iam.Url);
+        await using var proxy = await ProxyHost.StartAsync(good, output);
+        var reloader = proxy.Services.GetRequiredService<ConfigReloader>();
+        var tick = DateTime.UtcNow;
+        await File.WriteAllTextAsync(proxy.ConfigPath, good.Replace("/kms/{**rest}", "/km1/{**rest}"));
+        File.SetLastWriteTimeUtc(proxy.ConfigPath, tick);
+        Assert.True(reloader.CheckNow());
+
+        await File.WriteAllTextAsync(proxy.ConfigPath, good.Replace("/kms/{**rest}", "/km2/{**rest}"));
+        File.SetLastWriteTimeUtc(proxy.ConfigPath, tick);
+
+        Assert.True(reloader.CheckNow());
+        using var client = proxy.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/km2/a")).StatusCode);
+    }
+
+    [Fact]
     public async Task HttpsListener_FromKestrelEndpoints_StartsAndServes()
     {
         using var certificates = new TestCertificates();
