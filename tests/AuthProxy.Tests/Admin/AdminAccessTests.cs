@@ -51,11 +51,10 @@ public sealed class AdminAccessTests(ITestOutputHelper output)
     [Fact]
     public async Task Status_WithForwardedHeadersClaimingAnotherAddress_IsStillJudgedByTheConnection()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
         // What ASPNETCORE_FORWARDEDHEADERS_ENABLED=true installs: forwarded headers trusted from anyone.
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, iam.Url), output, configure: builder =>
+        await using var env = await TestEnvironment.StartAsync(output, o => o.ConfigureProxy = builder =>
             builder.Services.AddTransient<IStartupFilter, TrustEveryForwarder>());
-        using var client = proxy.CreateClient();
+        var client = env.Client;
         using var request = new HttpRequestMessage(HttpMethod.Get, "/_authproxy/status");
         request.Headers.Add("X-Forwarded-For", "203.0.113.7");
 
@@ -68,10 +67,12 @@ public sealed class AdminAccessTests(ITestOutputHelper output)
     public async Task Status_ThroughARouteWhoseDestinationIsTheProxyItself_Is404()
     {
         var port = FreePort();
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        var config = Configs.Kms(iam.Url, $"http://127.0.0.1:{port}");
-        await using var proxy = await ProxyHost.StartAsync(config, output, extraArgs: ["--urls", $"http://127.0.0.1:{port}"]);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output, o =>
+        {
+            o.Config = e => Configs.Kms(e.Idp.Url, $"http://127.0.0.1:{port}");
+            o.ProxyArgs.AddRange(["--urls", $"http://127.0.0.1:{port}"]);
+        });
+        var client = env.Client;
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/_authproxy/status")).StatusCode);
 
         using var looped = await client.GetAsync("/kms/_authproxy/status");
@@ -84,18 +85,15 @@ public sealed class AdminAccessTests(ITestOutputHelper output)
     public async Task AdminUrls_ServeTheAdminEndpointsThereOnly_AndNothingElse()
     {
         var adminPort = FreePort();
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync();
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output,
-            extraArgs: ["--Admin:Urls", $"http://127.0.0.1:{adminPort}"]);
-        using var main = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output, o => o.ProxyArgs.AddRange(["--Admin:Urls", $"http://127.0.0.1:{adminPort}"]));
+        var main = env.Client;
         using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}"), Timeout = TestTimeouts.Default };
 
         Assert.Equal(HttpStatusCode.NotFound, (await main.GetAsync("/_authproxy/status")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await main.GetAsync("/kms/keys")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/_authproxy/status")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/kms/keys")).StatusCode);
-        Assert.Single(upstream.Requests);
+        Assert.Single(env.Upstream.Requests);
     }
 
     [Theory]

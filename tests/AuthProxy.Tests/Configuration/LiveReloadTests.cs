@@ -12,62 +12,63 @@ public sealed class LiveReloadTests(ITestOutputHelper output)
     [Fact]
     public async Task ChangedApiKey_WrittenInPlace_DropsTokenAndUsesNewKey()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync();
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output);
+        var client = env.Client;
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/kms/a")).StatusCode);
 
-        await File.WriteAllTextAsync(proxy.ConfigPath, Configs.Kms(iam.Url, upstream.Url).Replace(Configs.ApiKey, "rotated-key-abcdef"));
+        await File.WriteAllTextAsync(env.Proxy.ConfigPath, Configs.Kms(env.Idp.Url, env.Upstream.Url).Replace(Configs.ApiKey, "rotated-key-abcdef"));
 
         Assert.True(await Eventually.TrueAsync(async () =>
         {
             await client.GetAsync("/kms/b");
-            return iam.Requests.Any(r => r.Form["apikey"] == "rotated-key-abcdef");
+            return env.Idp.Requests.Any(r => r.Form["apikey"] == "rotated-key-abcdef");
         }, Within));
-        Assert.Equal("Bearer tok-2", upstream.Requests.Last().Header("Authorization"));
-        Assert.DoesNotContain(proxy.Logs, l => l.Contains("rotated-key-abcdef", StringComparison.Ordinal));
+        Assert.Equal("Bearer tok-2", env.Upstream.Requests.Last().Header("Authorization"));
+        Assert.DoesNotContain(env.Proxy.Logs, l => l.Contains("rotated-key-abcdef", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task NewRoute_ByAtomicRename_IsServed_AndUnchangedProviderKeepsItsToken()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync();
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output);
+        var client = env.Client;
         await client.GetAsync("/kms/a");
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/hpcs/a")).StatusCode);
 
-        var edited = Configs.Kms(iam.Url, upstream.Url).Replace("\"Routes\": {", """
+        var edited = Configs.Kms(env.Idp.Url, env.Upstream.Url).Replace("\"Routes\": {", """
             "Routes": {
               "hpcs": { "ClusterId": "keyprotect", "Match": { "Path": "/hpcs/{**rest}" }, "Transforms": [ { "PathRemovePrefix": "/hpcs" }, { "AuthToken": "kp" } ] },
             """);
-        var temp = proxy.ConfigPath + ".tmp";
+        var temp = env.Proxy.ConfigPath + ".tmp";
         await File.WriteAllTextAsync(temp, edited);
-        File.Move(temp, proxy.ConfigPath, overwrite: true);
+        File.Move(temp, env.Proxy.ConfigPath, overwrite: true);
 
         Assert.True(await Eventually.TrueAsync(async () => (await client.GetAsync("/hpcs/a")).StatusCode == HttpStatusCode.OK, Within));
-        Assert.Equal("/a", upstream.Requests.Last().Path);
-        Assert.Equal(1, iam.RequestCount); // the provider did not change: its token was kept
+        Assert.Equal("/a", env.Upstream.Requests.Last().Path);
+        Assert.Equal(1, env.Idp.RequestCount); // the provider did not change: its token was kept
     }
 
     [Fact]
     public async Task KubernetesConfigMapSymlinkSwap_IsPickedUp()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync();
         var dir = Path.Combine(Path.GetTempPath(), "authproxy-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path.Combine(dir, "..v1"));
-        Directory.CreateDirectory(Path.Combine(dir, "..v2"));
-        await File.WriteAllTextAsync(Path.Combine(dir, "..v1", "authproxy.json"), Configs.Kms(iam.Url, upstream.Url));
-        await File.WriteAllTextAsync(Path.Combine(dir, "..v2", "authproxy.json"),
-            Configs.Kms(iam.Url, upstream.Url).Replace("/kms/{**rest}", "/keys/{**rest}").Replace("\"/kms\"", "\"/keys\""));
-        File.CreateSymbolicLink(Path.Combine(dir, "..data"), "..v1");
-        File.CreateSymbolicLink(Path.Combine(dir, "authproxy.json"), "..data/authproxy.json");
-
-        await using var proxy = await ProxyHost.StartAsync("{}", output, extraArgs: ["--config", Path.Combine(dir, "authproxy.json")]);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output, o =>
+        {
+            // The proxy reads the mounted file named by the later --config; the rig's own file holds only {}.
+            o.Config = e =>
+            {
+                Directory.CreateDirectory(Path.Combine(dir, "..v1"));
+                Directory.CreateDirectory(Path.Combine(dir, "..v2"));
+                File.WriteAllText(Path.Combine(dir, "..v1", "authproxy.json"), Configs.Kms(e.Idp.Url, e.Upstream.Url));
+                File.WriteAllText(Path.Combine(dir, "..v2", "authproxy.json"),
+                    Configs.Kms(e.Idp.Url, e.Upstream.Url).Replace("/kms/{**rest}", "/keys/{**rest}").Replace("\"/kms\"", "\"/keys\""));
+                File.CreateSymbolicLink(Path.Combine(dir, "..data"), "..v1");
+                File.CreateSymbolicLink(Path.Combine(dir, "authproxy.json"), "..data/authproxy.json");
+                return "{}";
+            };
+            o.ProxyArgs.AddRange(["--config", Path.Combine(dir, "authproxy.json")]);
+        });
+        var client = env.Client;
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/kms/a")).StatusCode);
 
         // What the kubelet does: a new ..data symlink renamed over the old one.
@@ -93,11 +94,9 @@ public sealed class LiveReloadTests(ITestOutputHelper output)
     [InlineData("wrong-type", "TokenProviders:kp:Timeout", "not a duration")]
     public async Task InvalidEdit_IsRejectedAsAWhole_LastGoodConfigKeepsServing(string edit, string path, string reason)
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync();
-        var good = Configs.Kms(iam.Url, upstream.Url);
-        await using var proxy = await ProxyHost.StartAsync(good, output);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output);
+        var good = Configs.Kms(env.Idp.Url, env.Upstream.Url);
+        var client = env.Client;
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/kms/a")).StatusCode);
 
         var bad = edit switch
@@ -112,20 +111,20 @@ public sealed class LiveReloadTests(ITestOutputHelper output)
         };
         // A bad edit that also adds a route: nothing of it may apply.
         bad = bad.Replace("/kms/{**rest}", "/kms2/{**rest}");
-        await File.WriteAllTextAsync(proxy.ConfigPath, bad);
+        await File.WriteAllTextAsync(env.Proxy.ConfigPath, bad);
 
         Assert.True(await Eventually.TrueAsync(async () => (await StatusAsync(client)).GetProperty("config").GetProperty("lastReloadError").ValueKind == JsonValueKind.String, Within));
         var error = (await StatusAsync(client)).GetProperty("config").GetProperty("lastReloadError").GetString()!;
         Assert.Contains(path, error);
         Assert.Contains(reason, error);
-        Assert.Contains(proxy.Logs, l => l.Contains("Error", StringComparison.Ordinal) && l.Contains(path, StringComparison.Ordinal));
+        Assert.Contains(env.Proxy.Logs, l => l.Contains("Error", StringComparison.Ordinal) && l.Contains(path, StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/kms/b")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/kms2/b")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
-        Assert.DoesNotContain(proxy.Logs, l => l.Contains(Configs.ApiKey, StringComparison.Ordinal));
+        Assert.DoesNotContain(env.Proxy.Logs, l => l.Contains(Configs.ApiKey, StringComparison.Ordinal));
 
         // A later valid edit clears the error.
-        await File.WriteAllTextAsync(proxy.ConfigPath, good.Replace("/kms/{**rest}", "/kms3/{**rest}"));
+        await File.WriteAllTextAsync(env.Proxy.ConfigPath, good.Replace("/kms/{**rest}", "/kms3/{**rest}"));
         Assert.True(await Eventually.TrueAsync(async () => (await client.GetAsync("/kms3/c")).StatusCode == HttpStatusCode.OK, Within));
         Assert.Equal(JsonValueKind.Null, (await StatusAsync(client)).GetProperty("config").GetProperty("lastReloadError").ValueKind);
     }
@@ -133,15 +132,22 @@ public sealed class LiveReloadTests(ITestOutputHelper output)
     [Fact]
     public async Task OversizedFileBehindASymlink_IsRejected()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync();
         using var folder = new TempDirectory();
-        var good = Configs.Kms(iam.Url, upstream.Url);
-        var real = folder.Write("v1.json", good);
+        var real = folder.PathOf("v1.json");
         var link = Path.Combine(folder.Path, "authproxy.json");
-        File.CreateSymbolicLink(link, real);
-        await using var proxy = await ProxyHost.StartAsync("{}", output, extraArgs: ["--config", link]);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output, o =>
+        {
+            // The proxy reads the symlink named by the later --config; the rig's own file holds only {}.
+            o.Config = e =>
+            {
+                folder.Write("v1.json", Configs.Kms(e.Idp.Url, e.Upstream.Url));
+                File.CreateSymbolicLink(link, real);
+                return "{}";
+            };
+            o.ProxyArgs.AddRange(["--config", link]);
+        });
+        var good = Configs.Kms(env.Idp.Url, env.Upstream.Url);
+        var client = env.Client;
 
         // Valid JSON, but over the 4 MiB limit: padded with a huge ignored value.
         await File.WriteAllTextAsync(real, good.Replace("\"TokenProviders\"", $"\"Padding\": \"{new string('x', 5 * 1024 * 1024)}\", \"TokenProviders\""));
@@ -155,8 +161,7 @@ public sealed class LiveReloadTests(ITestOutputHelper output)
     public async Task InFlightRequest_CompletesAcrossAReload()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync(async (c, r) =>
+        await using var env = await TestEnvironment.StartAsync(output, o => o.Upstream = async (c, r) =>
         {
             if (r.Path == "/slow")
             {
@@ -165,16 +170,15 @@ public sealed class LiveReloadTests(ITestOutputHelper output)
 
             await c.Response.WriteAsync("done");
         });
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output);
-        using var client = proxy.CreateClient();
+        var client = env.Client;
 
         var slow = client.GetAsync("/kms/slow");
-        await upstream.NextRequestAsync();
-        await File.WriteAllTextAsync(proxy.ConfigPath, Configs.Kms(iam.Url, upstream.Url).Replace(Configs.ApiKey, "another-key-123456"));
+        await env.Upstream.NextRequestAsync();
+        await File.WriteAllTextAsync(env.Proxy.ConfigPath, Configs.Kms(env.Idp.Url, env.Upstream.Url).Replace(Configs.ApiKey, "another-key-123456"));
         Assert.True(await Eventually.TrueAsync(async () =>
         {
             await client.GetAsync("/kms/fast");
-            return iam.Requests.Any(r => r.Form["apikey"] == "another-key-123456");
+            return env.Idp.Requests.Any(r => r.Form["apikey"] == "another-key-123456");
         }, Within));
         release.SetResult();
 
@@ -186,26 +190,25 @@ public sealed class LiveReloadTests(ITestOutputHelper output)
     [Fact]
     public async Task InboundClientAddedByEdit_IsAcceptedWithinFiveSeconds()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync();
-        string WithClients(string clients) => Configs.Kms(iam.Url, upstream.Url).Replace("\"TokenProviders\"", $$"""
+        static string WithClients(TestEnvironment e, string clients) => Configs.Kms(e.Idp.Url, e.Upstream.Url).Replace("\"TokenProviders\"", $$"""
             "InboundAuth": { "Clients": { {{clients}} } },
             "TokenProviders"
             """);
-        await using var proxy = await ProxyHost.StartAsync(WithClients("\"app-a\": { \"ApiKey\": \"key-a-1234567890\" }"), output);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output, o =>
+            o.Config = e => WithClients(e, "\"app-a\": { \"ApiKey\": \"key-a-1234567890\" }"));
+        var client = env.Client;
         using var asB = new HttpRequestMessage(HttpMethod.Get, "/kms/x") { Headers = { { "X-API-Key", "key-b-1234567890" } } };
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.SendAsync(asB)).StatusCode);
 
-        await File.WriteAllTextAsync(proxy.ConfigPath,
-            WithClients("\"app-a\": { \"ApiKey\": \"key-a-1234567890\" }, \"app-b\": { \"ApiKey\": \"key-b-1234567890\" }"));
+        await File.WriteAllTextAsync(env.Proxy.ConfigPath,
+            WithClients(env, "\"app-a\": { \"ApiKey\": \"key-a-1234567890\" }, \"app-b\": { \"ApiKey\": \"key-b-1234567890\" }"));
 
         Assert.True(await Eventually.TrueAsync(async () =>
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/kms/x") { Headers = { { "X-API-Key", "key-b-1234567890" } } };
             return (await client.SendAsync(request)).StatusCode == HttpStatusCode.OK;
         }, Within));
-        Assert.DoesNotContain(upstream.Requests, r => r.Headers.ContainsKey("X-API-Key"));
+        Assert.DoesNotContain(env.Upstream.Requests, r => r.Headers.ContainsKey("X-API-Key"));
     }
 
     private static async Task<JsonElement> StatusAsync(HttpClient client)

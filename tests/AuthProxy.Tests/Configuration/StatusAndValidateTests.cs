@@ -11,10 +11,8 @@ public sealed class StatusAndValidateTests(ITestOutputHelper output)
     [Fact]
     public async Task Status_ShowsProviderStateAndCounts_ButNoTokenOrSecret()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync();
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output);
+        var client = env.Client;
         await client.GetAsync("/kms/a");
 
         var text = await client.GetStringAsync("/_authproxy/status");

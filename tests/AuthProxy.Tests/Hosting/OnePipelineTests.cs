@@ -18,63 +18,63 @@ public sealed class OnePipelineTests(ITestOutputHelper output)
     public async Task LiveEdit_OfAFileCompletedByTheCommandLine_IsJudgedWithTheCommandLine()
     {
         // The API key is given only on the command line: the file alone is incomplete.
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync();
-        var withoutKey = Configs.Kms(iam.Url, upstream.Url).Replace($"\"ApiKey\": \"{Configs.ApiKey}\", ", "");
-        await using var proxy = await ProxyHost.StartAsync(withoutKey, output, extraArgs: ["--TokenProviders:kp:ApiKey", Configs.ApiKey]);
-        using var client = proxy.CreateClient();
+        static string WithoutKey(TestEnvironment e) => Configs.Kms(e.Idp.Url, e.Upstream.Url).Replace($"\"ApiKey\": \"{Configs.ApiKey}\", ", "");
+        await using var env = await TestEnvironment.StartAsync(output, o =>
+        {
+            o.Config = WithoutKey;
+            o.ProxyArgs.AddRange(["--TokenProviders:kp:ApiKey", Configs.ApiKey]);
+        });
+        var withoutKey = WithoutKey(env);
+        var client = env.Client;
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/kms/a")).StatusCode);
 
-        await File.WriteAllTextAsync(proxy.ConfigPath, withoutKey.Replace("/kms/{**rest}", "/kms2/{**rest}"));
+        await File.WriteAllTextAsync(env.Proxy.ConfigPath, withoutKey.Replace("/kms/{**rest}", "/kms2/{**rest}"));
 
         Assert.True(await Eventually.TrueAsync(async () => (await client.GetAsync("/kms2/a")).StatusCode == HttpStatusCode.OK, Within));
         var status = JsonDocument.Parse(await client.GetStringAsync("/_authproxy/status")).RootElement;
         Assert.Equal(JsonValueKind.Null, status.GetProperty("config").GetProperty("lastReloadError").ValueKind);
-        Assert.All(iam.Requests, r => Assert.Equal(Configs.ApiKey, r.Form["apikey"]));
+        Assert.All(env.Idp.Requests, r => Assert.Equal(Configs.ApiKey, r.Form["apikey"]));
     }
 
     [Fact]
     public async Task RejectedFile_IsNotReadAgainUntilItChanges()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync();
-        var good = Configs.Kms(iam.Url, upstream.Url);
-        await using var proxy = await ProxyHost.StartAsync(good, output);
-        var reloader = proxy.Services.GetRequiredService<ConfigReloader>();
+        await using var env = await TestEnvironment.StartAsync(output);
+        var good = Configs.Kms(env.Idp.Url, env.Upstream.Url);
+        var reloader = env.Proxy.Services.GetRequiredService<ConfigReloader>();
 
-        await File.WriteAllTextAsync(proxy.ConfigPath, good.Replace("\"AuthToken\": \"kp\"", "\"AuthToken\": \"nope\""));
-        File.SetLastWriteTimeUtc(proxy.ConfigPath, DateTime.UtcNow.AddMinutes(1));
+        await File.WriteAllTextAsync(env.Proxy.ConfigPath, good.Replace("\"AuthToken\": \"kp\"", "\"AuthToken\": \"nope\""));
+        File.SetLastWriteTimeUtc(env.Proxy.ConfigPath, DateTime.UtcNow.AddMinutes(1));
         Assert.False(reloader.CheckNow());
-        var rejections = proxy.Logs.Count(l => l.Contains("[3002]", StringComparison.Ordinal));
+        var rejections = env.Proxy.Logs.Count(l => l.Contains("[3002]", StringComparison.Ordinal));
         Assert.True(rejections >= 1);
 
         Assert.False(reloader.CheckNow());
         Assert.False(reloader.CheckNow());
-        Assert.Equal(rejections, proxy.Logs.Count(l => l.Contains("[3002]", StringComparison.Ordinal)));
+        Assert.Equal(rejections, env.Proxy.Logs.Count(l => l.Contains("[3002]", StringComparison.Ordinal)));
 
-        await File.WriteAllTextAsync(proxy.ConfigPath, good.Replace("/kms/{**rest}", "/kms2/{**rest}"));
-        File.SetLastWriteTimeUtc(proxy.ConfigPath, DateTime.UtcNow.AddMinutes(2));
-        Assert.True(reloader.CheckNow() || proxy.Logs.Any(l => l.Contains("[3000]", StringComparison.Ordinal)));
+        await File.WriteAllTextAsync(env.Proxy.ConfigPath, good.Replace("/kms/{**rest}", "/kms2/{**rest}"));
+        File.SetLastWriteTimeUtc(env.Proxy.ConfigPath, DateTime.UtcNow.AddMinutes(2));
+        Assert.True(reloader.CheckNow() || env.Proxy.Logs.Any(l => l.Contains("[3000]", StringComparison.Ordinal)));
     }
 
     [Fact]
     public async Task TwoSameSizeWritesInPlace_WithinOneFileTimeTick_AreBothSeen()
     {
         // File times move in kernel ticks of a few milliseconds: the second write leaves device, inode, size and time alone.
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        var good = Configs.Kms(iam.Url, iam.Url);
-        await using var proxy = await ProxyHost.StartAsync(good, output);
-        var reloader = proxy.Services.GetRequiredService<ConfigReloader>();
+        await using var env = await TestEnvironment.StartAsync(output);
+        var good = Configs.Kms(env.Idp.Url, env.Upstream.Url);
+        var reloader = env.Proxy.Services.GetRequiredService<ConfigReloader>();
         var tick = DateTime.UtcNow;
-        await File.WriteAllTextAsync(proxy.ConfigPath, good.Replace("/kms/{**rest}", "/km1/{**rest}"));
-        File.SetLastWriteTimeUtc(proxy.ConfigPath, tick);
+        await File.WriteAllTextAsync(env.Proxy.ConfigPath, good.Replace("/kms/{**rest}", "/km1/{**rest}"));
+        File.SetLastWriteTimeUtc(env.Proxy.ConfigPath, tick);
         Assert.True(reloader.CheckNow());
 
-        await File.WriteAllTextAsync(proxy.ConfigPath, good.Replace("/kms/{**rest}", "/km2/{**rest}"));
-        File.SetLastWriteTimeUtc(proxy.ConfigPath, tick);
+        await File.WriteAllTextAsync(env.Proxy.ConfigPath, good.Replace("/kms/{**rest}", "/km2/{**rest}"));
+        File.SetLastWriteTimeUtc(env.Proxy.ConfigPath, tick);
 
         Assert.True(reloader.CheckNow());
-        using var client = proxy.CreateClient();
+        var client = env.Client;
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/km2/a")).StatusCode);
     }
 
@@ -121,13 +121,12 @@ public sealed class OnePipelineTests(ITestOutputHelper output)
     [Fact]
     public async Task StartUpLog_NamesTheConfigurationFileAndTheListeners()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, iam.Url), output);
+        await using var env = await TestEnvironment.StartAsync(output);
 
-        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(proxy.Logs.Any(l => l.Contains("[3010]", StringComparison.Ordinal))), Within));
-        var line = proxy.Logs.Single(l => l.Contains("[3010]", StringComparison.Ordinal));
-        Assert.Contains($"'{proxy.ConfigPath}'", line);
-        Assert.Contains(proxy.Url, line);
+        Assert.True(await Eventually.TrueAsync(() => Task.FromResult(env.Proxy.Logs.Any(l => l.Contains("[3010]", StringComparison.Ordinal))), Within));
+        var line = env.Proxy.Logs.Single(l => l.Contains("[3010]", StringComparison.Ordinal));
+        Assert.Contains($"'{env.Proxy.ConfigPath}'", line);
+        Assert.Contains(env.Proxy.Url, line);
     }
 
     [Fact]

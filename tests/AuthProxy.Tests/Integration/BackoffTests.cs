@@ -10,10 +10,13 @@ public sealed class BackoffTests(ITestOutputHelper output)
     public async Task FailingIam_TwoHundredRequestsOverThreeSeconds_CauseAHandfulOfTokenRequests()
     {
         var time = new FakeTimeProvider(TestClock.Start);
-        await using var iam = await FakeServer.StartAsync(FakeIam.Error(500, "BXNIM0001E", "Internal error"));
-        await using var upstream = await FakeServer.StartAsync();
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output, time, LogLevel.Information);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output, o =>
+        {
+            o.Idp = FakeIam.Error(500, "BXNIM0001E", "Internal error");
+            o.Time = time;
+            o.MinimumLevel = LogLevel.Information;
+        });
+        var client = env.Client;
 
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 200; i++)
@@ -29,10 +32,10 @@ public sealed class BackoffTests(ITestOutputHelper output)
             time.Advance(TimeSpan.FromMilliseconds(15)); // 200 × 15 ms = 3 s of proxy time
         }
 
-        Assert.InRange(iam.RequestCount, 2, 4); // t≈0 s, ≈1 s, ≈3 s
-        Assert.Equal(iam.RequestCount, statuses.Count(s => s == HttpStatusCode.BadGateway));
-        Assert.Equal(200 - iam.RequestCount, statuses.Count(s => s == HttpStatusCode.ServiceUnavailable));
-        Assert.Equal(0, upstream.RequestCount);
+        Assert.InRange(env.Idp.RequestCount, 2, 4); // t≈0 s, ≈1 s, ≈3 s
+        Assert.Equal(env.Idp.RequestCount, statuses.Count(s => s == HttpStatusCode.BadGateway));
+        Assert.Equal(200 - env.Idp.RequestCount, statuses.Count(s => s == HttpStatusCode.ServiceUnavailable));
+        Assert.Equal(0, env.Upstream.RequestCount);
     }
 
     [Fact]
@@ -41,19 +44,21 @@ public sealed class BackoffTests(ITestOutputHelper output)
         var time = new FakeTimeProvider(TestClock.Start);
         var throttled = true;
         var tokens = FakeIam.Tokens();
-        await using var iam = await FakeServer.StartAsync((c, r) =>
+        await using var env = await TestEnvironment.StartAsync(output, o =>
         {
-            if (!throttled)
+            o.Idp = (c, r) =>
             {
-                return tokens(c, r);
-            }
+                if (!throttled)
+                {
+                    return tokens(c, r);
+                }
 
-            c.Response.Headers.RetryAfter = "2";
-            return FakeIam.Json(c, 429, new { errorCode = "BXNIM0429E", errorMessage = "Too many requests" });
+                c.Response.Headers.RetryAfter = "2";
+                return FakeIam.Json(c, 429, new { errorCode = "BXNIM0429E", errorMessage = "Too many requests" });
+            };
+            o.Time = time;
         });
-        await using var upstream = await FakeServer.StartAsync();
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output, time);
-        using var client = proxy.CreateClient();
+        var client = env.Client;
 
         Assert.Equal(HttpStatusCode.BadGateway, (await client.GetAsync("/kms/x")).StatusCode);
         time.Advance(TimeSpan.FromSeconds(1.5)); // beyond the 1 s exponential step, inside Retry-After
@@ -63,11 +68,11 @@ public sealed class BackoffTests(ITestOutputHelper output)
             Assert.Equal(TimeSpan.FromSeconds(1), during.Headers.RetryAfter?.Delta);
         }
 
-        Assert.Equal(1, iam.RequestCount);
+        Assert.Equal(1, env.Idp.RequestCount);
         throttled = false;
         time.Advance(TimeSpan.FromSeconds(0.6));
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/kms/x")).StatusCode);
-        Assert.Equal(2, iam.RequestCount);
+        Assert.Equal(2, env.Idp.RequestCount);
     }
 }

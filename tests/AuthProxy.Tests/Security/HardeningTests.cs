@@ -29,17 +29,18 @@ public sealed class HardeningTests(ITestOutputHelper output) : IDisposable
         // The message puts the key across the 200-character cut, and in its URL-encoded and base64 spellings.
         var message = new string('x', 185) + " Bad key " + apiKey + " / " + Uri.EscapeDataString(apiKey) + " / " +
                       Convert.ToBase64String(Encoding.UTF8.GetBytes("client:" + apiKey));
-        await using var iam = await FakeServer.StartAsync(async (context, _) =>
+        await using var env = await TestEnvironment.StartAsync(output, o =>
         {
-            context.Response.StatusCode = 400;
-            context.Features.Get<IHttpResponseFeature>()!.ReasonPhrase = "Bad key " + apiKey;
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync($$"""{ "errorCode": "BXNIM0415E", "errorMessage": "{{message}}" }""");
+            o.Idp = async (context, _) =>
+            {
+                context.Response.StatusCode = 400;
+                context.Features.Get<IHttpResponseFeature>()!.ReasonPhrase = "Bad key " + apiKey;
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync($$"""{ "errorCode": "BXNIM0415E", "errorMessage": "{{message}}" }""");
+            };
+            o.Config = e => Configs.Kms(e.Idp.Url, e.Upstream.Url).Replace(Configs.ApiKey, apiKey);
         });
-        await using var upstream = await FakeServer.StartAsync();
-        var config = Configs.Kms(iam.Url, upstream.Url).Replace(Configs.ApiKey, apiKey);
-        await using var proxy = await ProxyHost.StartAsync(config, output);
-        using var client = proxy.CreateClient();
+        var client = env.Client;
 
         using var response = await client.GetAsync("/kms/keys");
         var body = await response.Content.ReadAsStringAsync();
@@ -48,7 +49,7 @@ public sealed class HardeningTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.Contains("BXNIM0415E", body);
         Assert.Contains("Bad key ***", body);
-        foreach (var text in new[] { body, status, string.Join("\n", proxy.Logs) })
+        foreach (var text in new[] { body, status, string.Join("\n", env.Proxy.Logs) })
         {
             Assert.DoesNotContain(apiKey, text);
             Assert.DoesNotContain(Uri.EscapeDataString(apiKey), text);
@@ -114,12 +115,11 @@ public sealed class HardeningTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task SecretFileMissingAtFetchTime_TheProblemAnswerNamesTheOptionNotThePath()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
         var keyFile = _folder.Write("kp-key", "k");
-        var config = Configs.Kms(iam.Url, iam.Url).Replace($"\"ApiKey\": \"{Configs.ApiKey}\"", $"\"ApiKeyFile\": \"{keyFile}\"");
-        await using var proxy = await ProxyHost.StartAsync(config, output);
+        await using var env = await TestEnvironment.StartAsync(output, o =>
+            o.Config = e => Configs.Kms(e.Idp.Url, e.Upstream.Url).Replace($"\"ApiKey\": \"{Configs.ApiKey}\"", $"\"ApiKeyFile\": \"{keyFile}\""));
         File.Delete(keyFile);
-        using var client = proxy.CreateClient();
+        var client = env.Client;
 
         var body = await (await client.GetAsync("/kms/keys")).Content.ReadAsStringAsync();
 
@@ -132,12 +132,13 @@ public sealed class HardeningTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task ForgedLogLines_InARequestPath_AreEscaped()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync();
         var batchKey = _folder.Write("batch-key", InboundConfigs.BatchKey);
-        await using var proxy = await ProxyHost.StartAsync(InboundConfigs.Gateway(iam.Url, upstream.Url, InboundConfigs.InboundSection(batchKey)),
-            output, minimumLevel: LogLevel.Trace);
-        using var client = proxy.CreateClient();
+        await using var env = await TestEnvironment.StartAsync(output, o =>
+        {
+            o.Config = e => InboundConfigs.Gateway(e.Idp.Url, e.Upstream.Url, InboundConfigs.InboundSection(batchKey));
+            o.MinimumLevel = LogLevel.Trace;
+        });
+        var client = env.Client;
         const string Forged = "/x%0d%0ainfo:%20AuthProxy.Tokens.TokenCache[1000]%0d%0a%20%20%20%20%20%20Token%20provider%20forged";
 
         using var forbidden = new HttpRequestMessage(HttpMethod.Get, "/kms" + Forged);
@@ -145,7 +146,7 @@ public sealed class HardeningTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(HttpStatusCode.Forbidden, (await client.SendAsync(forbidden)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/kms" + Forged)).StatusCode); // 401, logged at Debug
 
-        var injected = proxy.Logs.Where(l => l.Contains("TokenCache[1000]", StringComparison.Ordinal)).ToList();
+        var injected = env.Proxy.Logs.Where(l => l.Contains("TokenCache[1000]", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(injected);
         Assert.All(injected, line =>
         {
@@ -153,8 +154,8 @@ public sealed class HardeningTests(ITestOutputHelper output) : IDisposable
             Assert.DoesNotContain('\n', line);
             Assert.Contains("\\r\\ninfo: AuthProxy.Tokens.TokenCache[1000]", line);
         });
-        Assert.Contains(proxy.Logs, l => l.Contains("[4103]", StringComparison.Ordinal) && l.Contains("\\r\\n", StringComparison.Ordinal));
-        Assert.Contains(proxy.Logs, l => l.Contains("[4102]", StringComparison.Ordinal) && l.Contains("\\r\\n", StringComparison.Ordinal));
+        Assert.Contains(env.Proxy.Logs, l => l.Contains("[4103]", StringComparison.Ordinal) && l.Contains("\\r\\n", StringComparison.Ordinal));
+        Assert.Contains(env.Proxy.Logs, l => l.Contains("[4102]", StringComparison.Ordinal) && l.Contains("\\r\\n", StringComparison.Ordinal));
     }
 
     // 5. Reload on hostile files.
@@ -162,22 +163,21 @@ public sealed class HardeningTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task ConfigSwappedForALinkToDevZero_IsRefusedWithoutReading_AndTheGoodFileStillApplies()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        var good = Configs.Kms(iam.Url, iam.Url);
-        await using var proxy = await ProxyHost.StartAsync(good, output);
-        var reloader = proxy.Services.GetRequiredService<ConfigReloader>();
-        var real = proxy.ConfigPath + ".real";
-        File.Move(proxy.ConfigPath, real);
-        File.CreateSymbolicLink(proxy.ConfigPath, "/dev/zero");
+        await using var env = await TestEnvironment.StartAsync(output);
+        var good = Configs.Kms(env.Idp.Url, env.Upstream.Url);
+        var reloader = env.Proxy.Services.GetRequiredService<ConfigReloader>();
+        var real = env.Proxy.ConfigPath + ".real";
+        File.Move(env.Proxy.ConfigPath, real);
+        File.CreateSymbolicLink(env.Proxy.ConfigPath, "/dev/zero");
 
         Assert.False(reloader.CheckNow()); // returns at once: the link leads to a device, which is not read
         Assert.False(reloader.CheckNow());
-        Assert.Single(proxy.Logs, l => l.Contains("is not a regular file", StringComparison.Ordinal) && l.Contains("[3001]", StringComparison.Ordinal));
+        Assert.Single(env.Proxy.Logs, l => l.Contains("is not a regular file", StringComparison.Ordinal) && l.Contains("[3001]", StringComparison.Ordinal));
 
-        File.Delete(proxy.ConfigPath);
-        await File.WriteAllTextAsync(proxy.ConfigPath, good.Replace("/kms/{**rest}", "/kms2/{**rest}"));
+        File.Delete(env.Proxy.ConfigPath);
+        await File.WriteAllTextAsync(env.Proxy.ConfigPath, good.Replace("/kms/{**rest}", "/kms2/{**rest}"));
         Assert.True(reloader.CheckNow());
-        using var client = proxy.CreateClient();
+        var client = env.Client;
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/kms2/a")).StatusCode);
     }
 
@@ -185,26 +185,24 @@ public sealed class HardeningTests(ITestOutputHelper output) : IDisposable
     public async Task ConfigWithInvalidUtf8_IsRejected_AndTheWatcherKeepsWatching()
     {
         // Found by the soak's barrage: the reader's UTF-8 failure stopped the reload watcher, and with it the host.
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        var good = Configs.Kms(iam.Url, iam.Url);
-        await using var proxy = await ProxyHost.StartAsync(good, output);
-        var reloader = proxy.Services.GetRequiredService<ConfigReloader>();
-        await File.WriteAllBytesAsync(proxy.ConfigPath, [.. "{ \"ReverseProxy\": { \"x\": \""u8, 0xFF, 0xFE, .. "\" } }"u8]);
+        await using var env = await TestEnvironment.StartAsync(output);
+        var good = Configs.Kms(env.Idp.Url, env.Upstream.Url);
+        var reloader = env.Proxy.Services.GetRequiredService<ConfigReloader>();
+        await File.WriteAllBytesAsync(env.Proxy.ConfigPath, [.. "{ \"ReverseProxy\": { \"x\": \""u8, 0xFF, 0xFE, .. "\" } }"u8]);
 
         Assert.False(reloader.CheckNow());
-        Assert.Contains(proxy.Logs, l => l.Contains("[3001]", StringComparison.Ordinal) && l.Contains("not valid UTF-8", StringComparison.Ordinal));
+        Assert.Contains(env.Proxy.Logs, l => l.Contains("[3001]", StringComparison.Ordinal) && l.Contains("not valid UTF-8", StringComparison.Ordinal));
 
-        await File.WriteAllTextAsync(proxy.ConfigPath, good.Replace("/kms/{**rest}", "/kms2/{**rest}"));
+        await File.WriteAllTextAsync(env.Proxy.ConfigPath, good.Replace("/kms/{**rest}", "/kms2/{**rest}"));
         Assert.True(reloader.CheckNow());
     }
 
     [Fact]
     public async Task OversizedConfig_IsRejectedOnce_NotReReadEverySecond()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, iam.Url), output);
-        var reloader = proxy.Services.GetRequiredService<ConfigReloader>();
-        await using (var stream = File.Create(proxy.ConfigPath))
+        await using var env = await TestEnvironment.StartAsync(output);
+        var reloader = env.Proxy.Services.GetRequiredService<ConfigReloader>();
+        await using (var stream = File.Create(env.Proxy.ConfigPath))
         {
             stream.SetLength(100L * 1024 * 1024); // sparse: 100 MB on paper
         }
@@ -213,7 +211,7 @@ public sealed class HardeningTests(ITestOutputHelper output) : IDisposable
         reloader.CheckNow();
         reloader.CheckNow();
 
-        Assert.Single(proxy.Logs, l => l.Contains("[3001]", StringComparison.Ordinal) && l.Contains("larger than 4 MiB", StringComparison.Ordinal));
+        Assert.Single(env.Proxy.Logs, l => l.Contains("[3001]", StringComparison.Ordinal) && l.Contains("larger than 4 MiB", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -260,21 +258,22 @@ public sealed class HardeningTests(ITestOutputHelper output) : IDisposable
     public async Task RouteTimeout_IsEnforced_AsA504()
     {
         var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync(async (context, _) =>
+        await using var env = await TestEnvironment.StartAsync(output, o =>
         {
-            try
+            o.Upstream = async (context, _) =>
             {
-                await Task.Delay(Timeout.Infinite, context.RequestAborted);
-            }
-            catch (OperationCanceledException)
-            {
-                released.TrySetResult();
-            }
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    released.TrySetResult();
+                }
+            };
+            o.Config = e => Configs.Kms(e.Idp.Url, e.Upstream.Url).Replace("\"ClusterId\": \"keyprotect\",", "\"ClusterId\": \"keyprotect\", \"Timeout\": \"00:00:01\",");
         });
-        var config = Configs.Kms(iam.Url, upstream.Url).Replace("\"ClusterId\": \"keyprotect\",", "\"ClusterId\": \"keyprotect\", \"Timeout\": \"00:00:01\",");
-        await using var proxy = await ProxyHost.StartAsync(config, output);
-        using var client = proxy.CreateClient();
+        var client = env.Client;
 
         using var response = await client.GetAsync("/kms/slow");
 
@@ -291,12 +290,11 @@ public sealed class HardeningTests(ITestOutputHelper output) : IDisposable
         File.SetUnixFileMode(keyFile, File.GetUnixFileMode(keyFile) | UnixFileMode.OtherWrite);
         var json = InboundConfigs.Minimal($$"""{ "Clients": { "app": { "ApiKeyFile": "{{keyFile}}" } } }""");
 
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var proxy = await ProxyHost.StartAsync(json, output);
-        File.SetUnixFileMode(proxy.ConfigPath, File.GetUnixFileMode(proxy.ConfigPath) | UnixFileMode.OtherWrite);
-        var (code, _, stderr) = Validate("--config", proxy.ConfigPath);
+        await using var env = await TestEnvironment.StartAsync(output, o => o.Config = _ => json);
+        File.SetUnixFileMode(env.Proxy.ConfigPath, File.GetUnixFileMode(env.Proxy.ConfigPath) | UnixFileMode.OtherWrite);
+        var (code, _, stderr) = Validate("--config", env.Proxy.ConfigPath);
 
-        Assert.Contains(proxy.Logs, l => l.Contains("[3011]", StringComparison.Ordinal) && l.Contains("InboundAuth:Clients:app:ApiKeyFile", StringComparison.Ordinal));
+        Assert.Contains(env.Proxy.Logs, l => l.Contains("[3011]", StringComparison.Ordinal) && l.Contains("InboundAuth:Clients:app:ApiKeyFile", StringComparison.Ordinal));
         Assert.Equal(0, code);
         Assert.Contains("warning: (file): the configuration file", stderr);
         Assert.Contains("warning: InboundAuth:Clients:app:ApiKeyFile: the key file it names can be written by any user", stderr);

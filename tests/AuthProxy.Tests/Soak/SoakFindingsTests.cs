@@ -43,17 +43,15 @@ public sealed class SoakFindingsTests(ITestOutputHelper output)
     [Fact]
     public async Task Post_WithAnOverflowingChunkSize_Gets400AndNoUnhandledException()
     {
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens());
-        await using var upstream = await FakeServer.StartAsync((c, _) => c.Response.WriteAsync("ok"));
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output);
-        var port = new Uri(proxy.Url).Port;
+        await using var env = await TestEnvironment.StartAsync(output, o => o.Upstream = (c, _) => c.Response.WriteAsync("ok"));
+        var port = new Uri(env.Proxy.Url).Port;
 
         var status = await SendRawAsync(port,
             "POST /kms/api/v2/keys HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFFFF\r\n{}\r\n0\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 400", status, StringComparison.Ordinal);
-        Assert.Equal(0, upstream.RequestCount);
-        Assert.DoesNotContain(proxy.Logs, line => line.Contains("unhandled exception", StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(0, env.Upstream.RequestCount);
+        Assert.DoesNotContain(env.Proxy.Logs, line => line.Contains("unhandled exception", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
@@ -61,22 +59,25 @@ public sealed class SoakFindingsTests(ITestOutputHelper output)
     {
         var time = new FakeTimeProvider(TestClock.Start); // frozen: both revocations fall within the same second
         var revoked = new ConcurrentDictionary<string, bool>();
-        await using var iam = await FakeServer.StartAsync(FakeIam.Tokens(time: time));
-        await using var upstream = await FakeServer.StartAsync(async (c, r) =>
+        await using var env = await TestEnvironment.StartAsync(output, o =>
         {
-            var authorization = r.Header("Authorization") ?? "";
-            if (revoked.ContainsKey(authorization))
+            o.Idp = FakeIam.Tokens(time: time);
+            o.Upstream = async (c, r) =>
             {
-                c.Response.StatusCode = 401;
-                await c.Response.WriteAsync("""{"resources":[{"errorMsg":"Unauthorized"}]}""");
-                return;
-            }
+                var authorization = r.Header("Authorization") ?? "";
+                if (revoked.ContainsKey(authorization))
+                {
+                    c.Response.StatusCode = 401;
+                    await c.Response.WriteAsync("""{"resources":[{"errorMsg":"Unauthorized"}]}""");
+                    return;
+                }
 
-            c.Response.Headers["x-seen-authorization"] = authorization;
-            await c.Response.WriteAsync("ok");
+                c.Response.Headers["x-seen-authorization"] = authorization;
+                await c.Response.WriteAsync("ok");
+            };
+            o.Time = time;
         });
-        await using var proxy = await ProxyHost.StartAsync(Configs.Kms(iam.Url, upstream.Url), output, time);
-        using var client = proxy.CreateClient();
+        var client = env.Client;
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/kms/api/v2/keys")).StatusCode); // tok-1
         revoked["Bearer tok-1"] = true;
