@@ -22,23 +22,27 @@ public sealed class EchoingTokenEndpointLeakTests(ITestOutputHelper output)
     [MemberData(nameof(HttpTypes))]
     public async Task EveryProviderType_AgainstAnEchoingEndpoint_LeaksNothing(string type)
     {
-        using var files = new TempDirectory();
-        await using var idp = await FakeServer.StartAsync(EchoEverything);
-        await using var upstream = await FakeServer.StartAsync();
-        var settings = TokenProviderTypes.Find(type)!.Sample(idp.Url, Secret, files.Write)
-            .Append(new("Type", type))
-            .ToDictionary(s => s.Key, s => s.Value);
-        var config = $$"""
+        await using var env = await TestEnvironment.StartAsync(output, o =>
         {
-          "TokenProviders": { "p": {{JsonSerializer.Serialize(settings)}} },
-          "ReverseProxy": {
-            "Routes": { "r": { "ClusterId": "c", "Match": { "Path": "/r/{**rest}" }, "Transforms": [ { "PathRemovePrefix": "/r" }, { "AuthToken": "p" } ] } },
-            "Clusters": { "c": { "Destinations": { "d": { "Address": "{{upstream.Url}}/" } } } }
-          }
-        }
-        """;
-        await using var proxy = await ProxyHost.StartAsync(config, output, minimumLevel: LogLevel.Trace);
-        using var client = proxy.CreateClient();
+            o.Idp = EchoEverything;
+            o.MinimumLevel = LogLevel.Trace;
+            o.Config = e =>
+            {
+                var settings = TokenProviderTypes.Find(type)!.Sample(e.Idp.Url, Secret, e.Files.Write)
+                    .Append(new("Type", type))
+                    .ToDictionary(s => s.Key, s => s.Value);
+                return $$"""
+                {
+                  "TokenProviders": { "p": {{JsonSerializer.Serialize(settings)}} },
+                  "ReverseProxy": {
+                    "Routes": { "r": { "ClusterId": "c", "Match": { "Path": "/r/{**rest}" }, "Transforms": [ { "PathRemovePrefix": "/r" }, { "AuthToken": "p" } ] } },
+                    "Clusters": { "c": { "Destinations": { "d": { "Address": "{{e.Upstream.Url}}/" } } } }
+                  }
+                }
+                """;
+            };
+        });
+        var (idp, upstream, proxy, client) = (env.Idp, env.Upstream, env.Proxy, env.Client);
 
         using var response = await client.GetAsync("/r/x");
         var body = await response.Content.ReadAsStringAsync();
