@@ -97,6 +97,16 @@
     return badge(state, PROVIDER_STATES[state], `state-${state}`);
   }
 
+  // Text that may wrap after each separator (config key paths after ':', file paths after '/'), not inside a name.
+  function breakable(tag, attributes, text, separator) {
+    const node = el(tag, attributes);
+    text.split(separator).forEach((part, i, parts) => {
+      node.append(document.createTextNode(part + (i < parts.length - 1 ? separator : "")));
+      if (i < parts.length - 1) node.append(document.createElement("wbr"));
+    });
+    return node;
+  }
+
   const none = () => el("span", { class: "muted none" }, "—");
 
   // ---- time -----------------------------------------------------------------------------------------------------
@@ -263,7 +273,7 @@
   }
 
   function problemList(problems) {
-    return el("ul", { class: "problems" }, problems.map((p) => el("li", {}, el("code", { class: "key-path" }, p.path), ": ", p.reason)));
+    return el("ul", { class: "problems" }, problems.map((p) => el("li", {}, breakable("code", { class: "key-path" }, p.path, ":"), ": ", p.reason)));
   }
 
   function renderConfiguration(data) {
@@ -272,7 +282,7 @@
     const last = reloads[0];
     replace("configuration-facts", "config", { config, last }, () => {
       const facts = [
-        ["File", el("code", {}, config.path || "")],
+        ["File", breakable("code", {}, config.path || "", "/")],
         ["Serving since", timeEl(config.loadedAt)],
         ["Last edit", last
           ? el("span", {}, badge(last.outcome, OUTCOMES[last.outcome]), " ", timeEl(last.at),
@@ -368,7 +378,7 @@
       alerts.push({
         key: "connection",
         node: () => el("div", { class: "alert warn", role: "alert", id: "connection-lost" },
-          el("p", { class: "alert-title" }, icon("warning"), "The status endpoint does not answer"),
+          el("p", { class: "alert-title" }, icon("warning"), el("span", {}, "The status endpoint does not answer")),
           el("p", {}, `${lastFailure}. The page shows what it said last`,
             lastSuccessAt ? [" (at ", timeEl(new Date(lastSuccessAt + serverOffsetMs).toISOString()), ")"] : "", " and retries every second.")),
       });
@@ -378,7 +388,7 @@
       alerts.push({
         key: `rejected-${last.at}`,
         node: () => el("div", { class: "alert", role: "alert", id: "rejected-edit" },
-          el("p", { class: "alert-title" }, icon("cross"), "The last configuration edit was rejected at ", timeEl(last.at)),
+          el("p", { class: "alert-title" }, icon("cross"), el("span", {}, "The last configuration edit was rejected at ", timeEl(last.at))),
           el("p", {}, "Nothing of it applies: the configuration loaded at ", timeEl((data.config || {}).loadedAt),
             ` keeps serving. Fix the ${count === 1 ? "problem" : `${count} problems`} below and save the file again.`),
           problemList(last.problems)),
