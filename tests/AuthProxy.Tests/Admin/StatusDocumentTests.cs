@@ -74,6 +74,24 @@ public sealed class StatusDocumentTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Events_AnEditChangingAProvider_DropsItsTokenAsAnEvent()
+    {
+        await using var env = await StartAsync();
+        Assert.Equal(HttpStatusCode.OK, (await ClientOf(env).GetAsync("/kms/a")).StatusCode);
+
+        await File.WriteAllTextAsync(env.Proxy.ConfigPath, DashboardConfigs.WithSecrets(env.Idp.Url, env.Upstream.Url).Replace(DashboardConfigs.ApiKey, "rotated-" + DashboardConfigs.ApiKey));
+        Assert.True(env.Proxy.Services.GetRequiredService<ConfigReloader>().CheckNow());
+
+        var (root, text) = await StatusAsync(env);
+        var latest = root.GetProperty("events")[0];
+        Assert.Equal("dropped", latest.GetProperty("kind").GetString());
+        Assert.Equal("kp", latest.GetProperty("provider").GetString());
+        Assert.Contains("settings changed", latest.GetProperty("detail").GetString());
+        Assert.Equal("empty", root.GetProperty("providers").GetProperty("kp").GetProperty("state").GetString());
+        AssertNoSecret(text);
+    }
+
+    [Fact]
     public async Task Reloads_ShowEachAttemptNewestFirst_WithTheRejectedEditsConfigKeyPaths()
     {
         await using var env = await StartAsync();
