@@ -194,6 +194,24 @@ public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper o
     }
 
     [BrowserFact]
+    public async Task ProxyStopsAnswering_ThePageSaysSo_AndKeepsTheLastData()
+    {
+        await using var env = await StartAsync();
+        await RequestAsync(env, "/kms/keys");
+        await using var dashboard = await DashboardPage.OpenAsync(chromium, env.Proxy.Url);
+        await Assertions.Expect(dashboard.ProviderRow("kp")).ToContainTextAsync("valid");
+
+        await env.StopProxyAsync();
+
+        await Assertions.Expect(dashboard.Page.Locator("#connection-lost")).ToContainTextAsync("does not answer", WithinReload);
+        await Assertions.Expect(dashboard.Page.Locator("#updated")).ToContainTextAsync("Stale");
+        await Assertions.Expect(dashboard.ProviderRow("kp")).ToContainTextAsync("valid");
+        // Refused polls are the point here (the browser logs each): nothing else may have gone wrong.
+        Assert.All(dashboard.Errors, e => Assert.True(e.Contains("/_authproxy/status", StringComparison.Ordinal) ||
+            e.Contains("ERR_CONNECTION_REFUSED", StringComparison.Ordinal), e));
+    }
+
+    [BrowserFact]
     public async Task PerClientOverrides_FillTheirColumns_WhenClientsHaveProviderMappings()
     {
         var view = new AuthProxy.Admin.InboundView(

@@ -70,6 +70,21 @@ public sealed partial class DashboardEndpointTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Dashboard_WinsOverACatchAllRoute()
+    {
+        await using var env = await TestEnvironment.StartAsync(output, o => o.Config = e =>
+            Configs.Kms(e.Idp.Url, e.Upstream.Url).Replace("/kms/{**rest}", "/{**catch-all}"));
+
+        using var page = await env.Client.GetAsync("/_authproxy/");
+        using var script = await env.Client.GetAsync("/_authproxy/dashboard.js");
+        using var other = await env.Client.GetAsync("/_authproxy/other");
+
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(1, env.Upstream.RequestCount); // only /_authproxy/other, which is no admin endpoint, went upstream
+    }
+
+    [Fact]
     public async Task Dashboard_ThroughARouteWhoseDestinationIsTheProxyItself_Is404()
     {
         var port = FreePort();

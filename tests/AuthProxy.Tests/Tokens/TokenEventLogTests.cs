@@ -67,7 +67,7 @@ public sealed class TokenEventLogTests : IDisposable
         await FillAsync("old");
         _time.Advance(TimeSpan.FromSeconds(81));
 
-        Assert.True(_cache.GetAsync(CancellationToken.None).IsCompletedSuccessfully); // served, renewal started
+        Assert.True((await _cache.GetAsync(CancellationToken.None)).Succeeded); // the old token serves; renewal starts
         (await _source.NextFetchAsync()).Succeed("new", _time.GetUtcNow(), Lifetime);
         await WaitUntilAsync(() => _log.Recent().Count == 2);
 
