@@ -69,6 +69,17 @@ public sealed class Chromium : IAsyncLifetime
     private static string? Find()
     {
         string?[] candidates = [Environment.GetEnvironmentVariable(PathVariable), "/usr/bin/chromium", "/usr/bin/chromium-browser"];
-        return candidates.FirstOrDefault(c => !string.IsNullOrEmpty(c) && File.Exists(c));
+        return candidates.FirstOrDefault(c => !string.IsNullOrEmpty(c) && IsExecutableFile(c));
+    }
+
+    private static bool IsExecutableFile(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists || OperatingSystem.IsWindows())
+        {
+            return info.Exists;
+        }
+
+        return (info.UnixFileMode & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
     }
 }
