@@ -149,18 +149,18 @@
     return `${s}s`;
   }
 
-  // A countdown to `iso`, refreshed every second by tick(); `pastText` once it is reached.
-  function countdown(iso, pastText) {
+  // A countdown to `iso`, refreshed every second by tick(): `prefix` and the time left, then `pastText` once it is reached.
+  function countdown(iso, pastText, prefix) {
     if (!iso) return none();
     const ms = Date.parse(iso);
-    const node = el("span", { class: "countdown", "data-until": ms, "data-past": pastText, title: utcText(ms) });
+    const node = el("span", { class: "countdown", "data-until": ms, "data-past": pastText, "data-prefix": prefix || "", title: utcText(ms) });
     updateCountdown(node);
     return node;
   }
 
   function updateCountdown(node) {
     const left = Number(node.getAttribute("data-until")) - serverNow();
-    node.textContent = left > 0 ? duration(left) : node.getAttribute("data-past");
+    node.textContent = left > 0 ? node.getAttribute("data-prefix") + duration(left) : node.getAttribute("data-past");
     node.classList.toggle("error-text", left <= 0);
   }
 
@@ -200,11 +200,11 @@
         { label: "Provider", header: true, className: "nowrap", cell: (p) => el("span", { id: `provider-${p.name}` }, p.name) },
         { label: "Type", className: "nowrap", cell: (p) => el("code", {}, p.type || "") },
         { label: "State", cell: (p) => stateBadge(p.state) },
-        { label: "Expires in", className: "nowrap", cell: (p) => (p.expiresAt ? countdown(p.expiresAt, "expired") : el("span", { class: "muted" }, p.lastRefresh ? "never" : "—")) },
+        { label: "Expires in", className: "nowrap", cell: (p) => (p.expiresAt ? countdown(p.expiresAt, "expired") : (p.lastRefresh ? el("span", { class: "muted" }, "never") : none())) },
         { label: "Last refresh", className: "nowrap", cell: (p) => timeEl(p.lastRefresh) },
         { label: "Fetches / failures", className: "num", cell: (p) => `${p.fetches} / ${p.failedFetches}` },
         { label: "Last error", cell: (p) => (p.lastError ? el("span", { class: "error-text" }, p.lastError) : none()) },
-        { label: "Backoff until", cell: (p) => (p.retryAt ? el("span", {}, timeEl(p.retryAt), " (in ", countdown(p.retryAt, "now"), ")") : none()) },
+        { label: "Backoff until", cell: (p) => (p.retryAt ? el("span", {}, timeEl(p.retryAt), " (", countdown(p.retryAt, "due now", "in "), ")") : none()) },
       ];
       if (anyMapping) columns.push({ label: "Mapped clients", cell: (p) => list(p.mappedClients || []) });
       return table("Token providers", columns, rows, (p) => (p.lastError ? "attention" : null));
