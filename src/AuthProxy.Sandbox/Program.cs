@@ -102,6 +102,7 @@ await using (emulators)
             .OrderBy(a => a.StartsWith("http://", StringComparison.Ordinal) ? 0 : 1).First();
         Console.WriteLine();
         Console.WriteLine($"AuthProxy listening on {proxyUrl} with configuration {SandboxConfigLocator.Describe(proxyArgs)}");
+        Console.WriteLine($"Dashboard (this host only): {AuthProxyApp.DashboardUrl(proxy, proxyUrl)}");
         var curlLines = CurlLines.Build(proxy.Configuration, proxyUrl, new EmulatorUrls(emulators.KeyProtect.Url, emulators.CloudPak.Url, emulators.Sklm.Url));
         if (curlLines.Count == 0)
         {

@@ -1,22 +1,24 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
-using AuthProxy.Configuration;
-using AuthProxy.Tokens;
 
 namespace AuthProxy.Admin;
 
 /// <summary>
-/// <c>GET /_authproxy/status</c> (CONTRACT §5): per provider its type, state, expiry, last refresh, last error and
-/// fetch counts; the configuration's load time and last reload error. Answered only to callers <see cref="AdminAccess"/>
-/// allows (others get 404) and never contains a token or a secret.
+/// <c>GET /_authproxy/status</c> (CONTRACT §5, §11): the <see cref="StatusDocument"/> as JSON. Answered only to callers
+/// <see cref="AdminAccess"/> allows (others get 404) and never contains a token or a secret.
 /// </summary>
 internal static class StatusEndpoint
 {
     public const string Path = AdminAccess.PathPrefix + "/status";
 
+    // Problems and errors quote names ('kms'): written as they are, not as \u0027. The document is served as JSON with
+    // nosniff and the dashboard inserts it as text only, so no HTML-sensitive character needs escaping.
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static IEndpointConventionBuilder MapStatus(this IEndpointRouteBuilder endpoints) =>
         endpoints.MapGet(Path, WriteAsync).AllowAnonymous().ExcludeFromDescription();
 
-    private static async Task WriteAsync(HttpContext context, AdminAccess access, TokenProviderRegistry registry, ConfigState config)
+    private static async Task WriteAsync(HttpContext context, AdminAccess access, StatusDocument document)
     {
         if (!access.Allows(context))
         {
@@ -24,61 +26,10 @@ internal static class StatusEndpoint
             return;
         }
 
+        AdminResponse.Secure(context.Response);
         context.Response.ContentType = "application/json";
-        context.Response.Headers.CacheControl = "no-store";
-        await using var writer = new Utf8JsonWriter(context.Response.Body, new JsonWriterOptions { Indented = true });
-        writer.WriteStartObject();
-        writer.WriteStartObject("providers");
-        foreach (var cache in registry.Caches.OrderBy(c => c.Name, StringComparer.OrdinalIgnoreCase))
-        {
-            var status = cache.GetStatus();
-            writer.WriteStartObject(cache.Name);
-            writer.WriteString("type", cache.Options.Type);
-            writer.WriteString("state", status.State);
-            WriteTime(writer, "expiresAt", status.ExpiresAt == DateTimeOffset.MaxValue ? null : status.ExpiresAt);
-            WriteTime(writer, "lastRefresh", status.LastRefresh);
-            if (status.LastError is null)
-            {
-                writer.WriteNull("lastError");
-            }
-            else
-            {
-                writer.WriteString("lastError", status.LastError);
-            }
-
-            writer.WriteNumber("fetches", status.SuccessfulFetches + status.FailedFetches);
-            writer.WriteNumber("failedFetches", status.FailedFetches);
-            WriteTime(writer, "retryAt", status.RetryAt);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndObject();
-        writer.WriteStartObject("config");
-        writer.WriteString("path", config.Path);
-        WriteTime(writer, "loadedAt", config.LoadedAt);
-        if (config.LastReloadError is null)
-        {
-            writer.WriteNull("lastReloadError");
-        }
-        else
-        {
-            writer.WriteString("lastReloadError", config.LastReloadError);
-        }
-
-        writer.WriteEndObject();
-        writer.WriteEndObject();
+        await using var writer = new Utf8JsonWriter(context.Response.Body, WriterOptions);
+        document.Write(writer);
         await writer.FlushAsync(context.RequestAborted);
-    }
-
-    private static void WriteTime(Utf8JsonWriter writer, string name, DateTimeOffset? value)
-    {
-        if (value is { } time)
-        {
-            writer.WriteString(name, time);
-        }
-        else
-        {
-            writer.WriteNull(name);
-        }
     }
 }

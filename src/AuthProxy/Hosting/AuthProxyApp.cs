@@ -1,9 +1,11 @@
+using System.Globalization;
 using AuthProxy.Admin;
 using AuthProxy.Configuration;
 using AuthProxy.Http;
 using AuthProxy.Telemetry;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 
 namespace AuthProxy.Hosting;
 
@@ -133,6 +135,29 @@ public static class AuthProxyApp
         {
             builder.WebHost.UseUrls([.. (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), .. adminUrls]);
         }
+    }
+
+    /// <summary>
+    /// Where an operator on this host opens the dashboard of a started proxy: on the first dedicated admin listener
+    /// (<c>Admin:Urls</c>) when there is one, else on <paramref name="listenerUrl"/> (a wildcard host becomes loopback,
+    /// since the dashboard answers loopback callers only).
+    /// </summary>
+    /// <param name="app">The started proxy.</param>
+    /// <param name="listenerUrl">One of its listeners, e.g. <c>http://127.0.0.1:8080</c>.</param>
+    public static string DashboardUrl(WebApplication app, string listenerUrl)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(listenerUrl);
+        var admin = app.Services.GetRequiredService<AdminAccess>().Options;
+        var root = admin.HasDedicatedListeners ? admin.Listeners[0].Url : listenerUrl;
+        var address = BindingAddress.Parse(root);
+        var host = address.Host switch
+        {
+            "0.0.0.0" or "*" or "+" => "127.0.0.1",
+            "[::]" => "[::1]",
+            var named => named,
+        };
+        return string.Create(CultureInfo.InvariantCulture, $"{address.Scheme}://{host}:{address.Port}{DashboardEndpoint.Path}");
     }
 
     private static string Listeners(WebApplication app)

@@ -21,6 +21,7 @@ internal static class AuthProxyEndpoints
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false }).AllowAnonymous();
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = static c => c.Tags.Contains(ConfigReadinessCheck.Tag) }).AllowAnonymous();
         app.MapStatus();
+        app.MapDashboard();
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseMiddleware<RouteTimeoutAnswer>();

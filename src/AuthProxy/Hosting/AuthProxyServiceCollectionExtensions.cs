@@ -22,6 +22,8 @@ internal static class AuthProxyServiceCollectionExtensions
         services.AddAuthProxyTokens(snapshot.Providers);
         services.AddInboundAuth(snapshot.Clients, snapshot.NonLoopbackListeners);
         services.AddSingleton(new AdminAccess(snapshot.Admin));
+        services.TryAddSingleton<IInboundViewSource, InboundViewSource>();
+        services.TryAddSingleton<StatusDocument>();
 
         // A route's YARP "Timeout" needs ASP.NET Core's request timeouts.
         services.AddRequestTimeouts();
@@ -44,6 +46,7 @@ internal static class AuthProxyServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<TokenMetrics>();
+        services.TryAddSingleton<TokenEventLog>();
         services.TryAddSingleton(sp =>
         {
             var registry = ActivatorUtilities.CreateInstance<TokenProviderRegistry>(sp);

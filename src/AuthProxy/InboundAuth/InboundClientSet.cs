@@ -42,6 +42,9 @@ internal sealed class InboundClientSet
     /// <summary>Client names, in configuration order.</summary>
     public IEnumerable<string> ClientNames => _clients.Select(c => c.Name);
 
+    /// <summary>The clients, in configuration order (for the admin endpoints, which show their names and provider mappings).</summary>
+    public IReadOnlyList<InboundClient> Clients => _clients;
+
     /// <summary>Policy names and the clients each allows.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> PolicyMembers { get; }
 

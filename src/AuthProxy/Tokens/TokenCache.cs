@@ -23,6 +23,7 @@ internal sealed class TokenCache : IDisposable
     private readonly ILogger _logger;
     private readonly TokenMetrics _metrics;
     private readonly CancellationToken _stopping;
+    private readonly TokenEventLog? _events;
 
     private AccessToken? _current;
     private Task<TokenResult>? _inflight;
@@ -41,7 +42,7 @@ internal sealed class TokenCache : IDisposable
     private string? _lastError;
 
     public TokenCache(string name, TokenProviderOptions options, ITokenSource source, TimeProvider time, ILogger logger,
-        TokenMetrics metrics, CancellationToken stopping)
+        TokenMetrics metrics, CancellationToken stopping, TokenEventLog? events = null)
     {
         Name = name;
         Options = options;
@@ -50,6 +51,7 @@ internal sealed class TokenCache : IDisposable
         _logger = logger;
         _metrics = metrics;
         _stopping = stopping;
+        _events = events;
     }
 
     /// <summary>The provider name from configuration.</summary>
@@ -97,6 +99,7 @@ internal sealed class TokenCache : IDisposable
         {
             rejected.Retire();
             Log.TokenDropped(_logger, Name, why);
+            _events?.Dropped(Name, _time.GetUtcNow(), why);
             return true;
         }
 
@@ -360,7 +363,9 @@ internal sealed class TokenCache : IDisposable
             if (result.Succeeded)
             {
                 result.Token.StartTimers(_time, now);
-                Interlocked.Exchange(ref _current, result.Token)?.Retire();
+                var previous = Interlocked.Exchange(ref _current, result.Token);
+                previous?.Retire();
+                _events?.Obtained(Name, now, result.Token, previous, _consecutiveFailures);
                 _consecutiveFailures = 0;
                 Volatile.Write(ref _retryAtUtcTicks, 0);
                 _successfulFetches++;
@@ -375,6 +380,7 @@ internal sealed class TokenCache : IDisposable
                 _failedFetches++;
                 _lastError = result.Failure.Reason;
                 Log.TokenFetchFailed(_logger, Name, result.Failure.Reason, retryAt);
+                _events?.FetchFailed(Name, now, result.Failure.Reason, retryAt, _consecutiveFailures);
             }
 
             // Publish the token (or the backoff) before clearing the flight, so late arrivals see it.

@@ -19,13 +19,16 @@ internal sealed class TokenProviderRegistry : ITokenProviderCatalog, IDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly TokenMetrics _metrics;
     private readonly CancellationToken _stopping;
+    private readonly TokenEventLog? _events;
 
-    public TokenProviderRegistry(TimeProvider time, ILoggerFactory loggerFactory, TokenMetrics metrics, IHostApplicationLifetime lifetime)
+    public TokenProviderRegistry(TimeProvider time, ILoggerFactory loggerFactory, TokenMetrics metrics, IHostApplicationLifetime lifetime,
+        TokenEventLog? events = null)
     {
         _time = time;
         _loggerFactory = loggerFactory;
         _metrics = metrics;
         _stopping = lifetime.ApplicationStopping;
+        _events = events;
     }
 
     public IEnumerable<string> Names => _slots.Where(s => s.Value.Cache is not null).Select(s => s.Key);
@@ -62,8 +65,14 @@ internal sealed class TokenProviderRegistry : ITokenProviderCatalog, IDisposable
                 }
 
                 var source = TokenProviderTypes.CreateSource(provider.Options, _time);
-                var cache = new TokenCache(provider.Name, provider.Options, source, _time, logger, _metrics, _stopping);
-                Retire(slot.Swap(cache));
+                var cache = new TokenCache(provider.Name, provider.Options, source, _time, logger, _metrics, _stopping, _events);
+                var replaced = slot.Swap(cache);
+                if (replaced?.Current is not null)
+                {
+                    _events?.Dropped(provider.Name, _time.GetUtcNow(), "its settings changed in the configuration");
+                }
+
+                Retire(replaced);
                 _fingerprints[provider.Name] = provider.Fingerprint;
             }
 
