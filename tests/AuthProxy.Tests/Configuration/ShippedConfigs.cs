@@ -76,7 +76,8 @@ internal static class ShippedConfigs
         bool Has(params string[] names) => names.Any(provider.ContainsKey);
         return (string?)provider["Type"] switch
         {
-            "IamApiKey" or "ZenApiKey" => Has("ApiKey", "ApiKeyFile") ? null : "ApiKey",
+            "IamApiKey" or "IamAssume" or "ZenApiKey" => Has("ApiKey", "ApiKeyFile") ? null : "ApiKey",
+            "OAuth2ClientCredentials" => Has("ClientSecret", "ClientSecretFile") ? null : "ClientSecret",
             "Cp4dAuthorize" => Has("ApiKey", "ApiKeyFile", "Password", "PasswordFile") ? null : "ApiKey",
             "Cp4dIdentity" or "Cp4dSignin" or "SklmLogin" or "SklmAccessToken" => Has("Password", "PasswordFile") ? null : "Password",
             _ => null,
