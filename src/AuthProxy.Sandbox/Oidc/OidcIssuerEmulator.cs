@@ -95,6 +95,25 @@ public sealed class OidcIssuerEmulator : Emulator
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
     }
 
+    /// <summary>A signed token with no <c>exp</c> claim (which the proxy must refuse).</summary>
+    public string MintWithoutExpiry(string subject, string audience = SandboxDefaults.JwtAudience)
+    {
+        SecurityKey key;
+        lock (_gate)
+        {
+            key = _keys[^1];
+        }
+
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = audience,
+            Subject = new ClaimsIdentity([new Claim("sub", subject)]),
+            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.RsaSha256),
+        };
+        return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
+    }
+
     private protected override void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet(JwksPath, JwksAsync);
