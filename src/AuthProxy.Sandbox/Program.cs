@@ -52,6 +52,8 @@ await using (emulators)
     Console.WriteLine($"  Key Protect  {emulators.KeyProtect.Url}/api/v2/keys   (bluemix-instance {SandboxDefaults.KeyProtectInstanceId})");
     Console.WriteLine($"  Cloud Pak    {emulators.CloudPak.Url}   (user '{SandboxDefaults.CloudPakUsername}', password '{SandboxDefaults.CloudPakPassword}', API key '{SandboxDefaults.CloudPakApiKey}')");
     Console.WriteLine($"  SKLM         {emulators.Sklm.Url}/SKLM/rest/v1   (user '{SandboxDefaults.SklmUserId}', password '{SandboxDefaults.SklmPassword}')");
+    Console.WriteLine($"  VPC metadata {emulators.VpcMetadata.Url}/instance_identity/v1   (trusted profile '{SandboxDefaults.TrustedProfileId}')");
+    Console.WriteLine($"  OIDC issuer  {emulators.OidcIssuer.JwksUrl}   (mint a JWT: curl -s '{emulators.OidcIssuer.Url}{AuthProxy.Sandbox.Oidc.OidcIssuerEmulator.MintPath}?sub=<subject>')");
 
     if (arguments.EmulatorsOnly)
     {
@@ -103,7 +105,7 @@ await using (emulators)
         Console.WriteLine();
         Console.WriteLine($"AuthProxy listening on {proxyUrl} with configuration {SandboxConfigLocator.Describe(proxyArgs)}");
         Console.WriteLine($"Dashboard (this host only): {AuthProxyApp.DashboardUrl(proxy, proxyUrl)}");
-        var curlLines = CurlLines.Build(proxy.Configuration, proxyUrl, new EmulatorUrls(emulators.KeyProtect.Url, emulators.CloudPak.Url, emulators.Sklm.Url));
+        var curlLines = CurlLines.Build(proxy.Configuration, proxyUrl, new EmulatorUrls(emulators.KeyProtect.Url, emulators.CloudPak.Url, emulators.Sklm.Url, emulators.OidcIssuer.Url));
         if (curlLines.Count == 0)
         {
             Console.WriteLine("No route of this configuration leads to an emulator.");
@@ -133,4 +135,6 @@ static void PrintCounters(SandboxEmulators emulators)
     Console.WriteLine($"  Key Protect  {emulators.KeyProtect.Counters}");
     Console.WriteLine($"  Cloud Pak    {emulators.CloudPak.Counters}");
     Console.WriteLine($"  SKLM         {emulators.Sklm.Counters}");
+    Console.WriteLine($"  VPC metadata {emulators.VpcMetadata.Counters}");
+    Console.WriteLine($"  OIDC issuer  {emulators.OidcIssuer.Counters}");
 }

@@ -17,6 +17,7 @@ internal static class CurlLines
         var lines = new List<(string, string)>();
         var proxy = proxyUrl.TrimEnd('/');
         var needsClientKey = configuration.GetSection("InboundAuth:Clients").GetChildren().Any();
+        var jwtClients = JwtClients(configuration, emulators.OidcIssuer);
         foreach (var route in configuration.GetSection("ReverseProxy:Routes").GetChildren())
         {
             var target = Target(configuration, route["ClusterId"], emulators);
@@ -30,6 +31,21 @@ internal static class CurlLines
                 ? " -H \"X-API-Key: $AUTHPROXY_CLIENT_KEY\""
                 : "";
             var url = proxy + basePath;
+            var allowed = jwtClients.Where(c => Allows(configuration, route["AuthorizationPolicy"], c.Name)).ToList();
+            if (clientKey.Length > 0 && allowed.Count > 0 && target == "keyprotect")
+            {
+                // JWT clients: each line mints the client's token (as its service-account token file would hold it) and
+                // calls with it; the Key Protect emulator logs which IBM identity each call carried.
+                foreach (var (name, subject, identity) in allowed)
+                {
+                    var mint = $"$(curl -s '{emulators.OidcIssuer}/sandbox/token?sub={subject}')";
+                    lines.Add(($"route '{route.Key}' → Key Protect emulator as JWT client '{name}'{identity}: list keys",
+                        $"curl -s -H \"Authorization: Bearer {mint}\" {url}api/v2/keys"));
+                }
+
+                continue;
+            }
+
             switch (target)
             {
                 case "keyprotect":
@@ -50,6 +66,36 @@ internal static class CurlLines
 
         return lines;
     }
+
+    /// <summary>The JWT clients whose issuer is the sandbox's OIDC issuer: (name, subject, " (own identity: provider)" or "").</summary>
+    private static List<(string Name, string Subject, string Identity)> JwtClients(IConfiguration configuration, string? oidcIssuer)
+    {
+        var found = new List<(string, string, string)>();
+        if (oidcIssuer is null)
+        {
+            return found;
+        }
+
+        var issuers = configuration.GetSection("InboundAuth:JwtIssuers").GetChildren()
+            .Where(i => Authority(i["Issuer"]) == Authority(oidcIssuer))
+            .Select(i => i.Key)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var client in configuration.GetSection("InboundAuth:Clients").GetChildren())
+        {
+            if (client["Jwt:Issuer"] is { } issuer && issuers.Contains(issuer) && client["Jwt:Subject"] is { Length: > 0 } subject)
+            {
+                var mappings = client.GetSection("TokenProviders").GetChildren().Select(m => $"{m.Key} → {m.Value}").ToList();
+                found.Add((client.Key, subject, mappings.Count == 0 ? "" : $" (own IBM identity: {string.Join(", ", mappings)})"));
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Whether the route's policy lets <paramref name="client"/> in (no policy or <c>Default</c>: any client).</summary>
+    private static bool Allows(IConfiguration configuration, string? policy, string client) =>
+        string.IsNullOrEmpty(policy) || policy.Equals("Default", StringComparison.OrdinalIgnoreCase) ||
+        configuration.GetSection($"InboundAuth:Policies:{policy}").GetChildren().Any(m => string.Equals(m.Value, client, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Which emulator the route's cluster points at, by the destinations' host and port.</summary>
     private static string? Target(IConfiguration configuration, string? clusterId, EmulatorUrls emulators)

@@ -14,4 +14,7 @@ internal static partial class EmulatorLog
 
     [LoggerMessage(4, LogLevel.Information, "{Emulator} revoked {Count} token(s)", EventName = "TokensRevoked")]
     public static partial void Revoked(ILogger logger, string emulator, int count);
+
+    [LoggerMessage(5, LogLevel.Information, "{Emulator} {Method} {Path} called with the token of {Subject}", EventName = "ApiCalled")]
+    public static partial void Called(ILogger logger, string emulator, string method, string path, string subject);
 }

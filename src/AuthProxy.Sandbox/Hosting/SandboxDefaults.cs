@@ -10,6 +10,8 @@ public static class SandboxDefaults
     public const int KeyProtectPort = 8092;
     public const int CloudPakPort = 8093;
     public const int SklmPort = 8094;
+    public const int VpcMetadataPort = 8095;
+    public const int OidcIssuerPort = 8096;
 
     /// <summary>The IBM Cloud API key the IAM emulator accepts.</summary>
     public const string ApiKey = "sandbox-api-key";
@@ -22,6 +24,18 @@ public static class SandboxDefaults
 
     /// <summary>A trusted profile name the IAM emulator accepts for the cr-token grant.</summary>
     public const string TrustedProfileName = "sandbox-profile";
+
+    /// <summary>The trusted profile the sandbox's billing application assumes (per-client identity).</summary>
+    public const string BillingProfileName = "billing-app-profile";
+
+    /// <summary>The trusted profile the sandbox's reporting application assumes (per-client identity).</summary>
+    public const string ReportingProfileName = "reporting-app-profile";
+
+    /// <summary>The account of the sandbox's trusted profiles (the assume grant's <c>account</c>).</summary>
+    public const string AccountId = "sandbox-account";
+
+    /// <summary>The audience the sandbox's OIDC issuer puts in minted tokens and the sandbox configuration accepts.</summary>
+    public const string JwtAudience = "authproxy";
 
     public const string CloudPakUsername = "admin";
     public const string CloudPakPassword = "sandbox-password";

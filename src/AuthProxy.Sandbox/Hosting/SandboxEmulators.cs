@@ -1,20 +1,25 @@
 using AuthProxy.Sandbox.CloudPak;
 using AuthProxy.Sandbox.Iam;
 using AuthProxy.Sandbox.KeyProtect;
+using AuthProxy.Sandbox.Oidc;
 using AuthProxy.Sandbox.Sklm;
 using AuthProxy.Sandbox.Tokens;
+using AuthProxy.Sandbox.Vpc;
 
 namespace AuthProxy.Sandbox.Hosting;
 
 /// <summary>
-/// The four emulators with the sandbox credentials (<see cref="SandboxDefaults"/>), IAM and Key Protect sharing
+/// The emulators with the sandbox credentials (<see cref="SandboxDefaults"/>), IAM and Key Protect sharing
 /// one token store. What <c>dotnet run --project src/AuthProxy.Sandbox</c> starts; tests and soak runs can start
 /// the same set on ephemeral ports.
 /// </summary>
 public sealed class SandboxEmulators : IAsyncDisposable
 {
-    private SandboxEmulators(IssuedTokenStore tokens, IamEmulator iam, KeyProtectEmulator keyProtect, CloudPakEmulator cloudPak, SklmEmulator sklm)
+    private SandboxEmulators(IssuedTokenStore tokens, IamEmulator iam, KeyProtectEmulator keyProtect, CloudPakEmulator cloudPak, SklmEmulator sklm,
+        VpcMetadataEmulator vpcMetadata, OidcIssuerEmulator oidcIssuer)
     {
+        VpcMetadata = vpcMetadata;
+        OidcIssuer = oidcIssuer;
         Tokens = tokens;
         Iam = iam;
         KeyProtect = keyProtect;
@@ -33,12 +38,18 @@ public sealed class SandboxEmulators : IAsyncDisposable
 
     public SklmEmulator Sklm { get; }
 
-    /// <summary>Starts the four emulators; if one cannot start (port taken), the others are stopped again.</summary>
+    /// <summary>The VPC instance metadata service (instance identity → IAM tokens Key Protect accepts).</summary>
+    public VpcMetadataEmulator VpcMetadata { get; }
+
+    /// <summary>An OIDC-style issuer of service-account-like JWTs, for inbound JWT clients.</summary>
+    public OidcIssuerEmulator OidcIssuer { get; }
+
+    /// <summary>Starts the emulators; if one cannot start (port taken), the others are stopped again.</summary>
     public static async Task<SandboxEmulators> StartAsync(SandboxEmulatorsOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new SandboxEmulatorsOptions();
         var tokens = new IssuedTokenStore();
-        var started = new List<IAsyncDisposable>(4);
+        var started = new List<IAsyncDisposable>(6);
         try
         {
             var iam = await IamEmulator.StartAsync(Configure("iam", new IamEmulatorOptions { Port = options.IamPort }), cancellationToken);
@@ -48,7 +59,11 @@ public sealed class SandboxEmulators : IAsyncDisposable
             var cloudPak = await CloudPakEmulator.StartAsync(Configure("cloudpak", new CloudPakEmulatorOptions { Port = options.CloudPakPort }), cancellationToken);
             started.Add(cloudPak);
             var sklm = await SklmEmulator.StartAsync(Configure("sklm", new SklmEmulatorOptions { Port = options.SklmPort }), cancellationToken);
-            return new SandboxEmulators(tokens, iam, keyProtect, cloudPak, sklm);
+            started.Add(sklm);
+            var vpc = await VpcMetadataEmulator.StartAsync(Configure("vpc", new VpcMetadataEmulatorOptions { Port = options.VpcMetadataPort }), cancellationToken);
+            started.Add(vpc);
+            var oidc = await OidcIssuerEmulator.StartAsync(Configure("oidc", new OidcIssuerEmulatorOptions { Port = options.OidcIssuerPort }), cancellationToken);
+            return new SandboxEmulators(tokens, iam, keyProtect, cloudPak, sklm, vpc, oidc);
         }
         catch
         {
@@ -77,6 +92,8 @@ public sealed class SandboxEmulators : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await OidcIssuer.DisposeAsync();
+        await VpcMetadata.DisposeAsync();
         await Sklm.DisposeAsync();
         await CloudPak.DisposeAsync();
         await KeyProtect.DisposeAsync();

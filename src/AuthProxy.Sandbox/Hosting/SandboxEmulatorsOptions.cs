@@ -15,7 +15,13 @@ public sealed class SandboxEmulatorsOptions
     /// <remarks>Default <see cref="SandboxDefaults.SklmPort"/>.</remarks>
     public int SklmPort { get; set; } = SandboxDefaults.SklmPort;
 
-    /// <summary>Clock of all four emulators.</summary>
+    /// <remarks>Default <see cref="SandboxDefaults.VpcMetadataPort"/>.</remarks>
+    public int VpcMetadataPort { get; set; } = SandboxDefaults.VpcMetadataPort;
+
+    /// <remarks>Default <see cref="SandboxDefaults.OidcIssuerPort"/>.</remarks>
+    public int OidcIssuerPort { get; set; } = SandboxDefaults.OidcIssuerPort;
+
+    /// <summary>Clock of all the emulators.</summary>
     /// <remarks>Default <see cref="TimeProvider.System"/>.</remarks>
     public TimeProvider? TimeProvider { get; set; }
 
@@ -25,11 +31,12 @@ public sealed class SandboxEmulatorsOptions
 
     /// <summary>
     /// Observes every request of every emulator before routing (see <see cref="EmulatorOptions.OnRequest"/>); the first
-    /// argument names the emulator: <c>iam</c>, <c>keyprotect</c>, <c>cloudpak</c> or <c>sklm</c>.
+    /// argument names the emulator: <c>iam</c>, <c>keyprotect</c>, <c>cloudpak</c>, <c>sklm</c>, <c>vpc</c> or <c>oidc</c>.
     /// </summary>
     /// <remarks>Default: none.</remarks>
     public Action<string, HttpContext>? OnRequest { get; set; }
 
     /// <summary>All four emulators on ephemeral ports, as tests and soak runs want them.</summary>
-    public static SandboxEmulatorsOptions Ephemeral() => new() { IamPort = 0, KeyProtectPort = 0, CloudPakPort = 0, SklmPort = 0 };
+    public static SandboxEmulatorsOptions Ephemeral() =>
+        new() { IamPort = 0, KeyProtectPort = 0, CloudPakPort = 0, SklmPort = 0, VpcMetadataPort = 0, OidcIssuerPort = 0 };
 }

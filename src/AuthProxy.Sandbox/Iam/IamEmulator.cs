@@ -8,8 +8,8 @@ using AuthProxy.Sandbox.Tokens;
 namespace AuthProxy.Sandbox.Iam;
 
 /// <summary>
-/// IBM Cloud IAM's token endpoint, <c>POST /identity/token</c>: the <c>apikey</c> grant and the trusted-profile
-/// <c>cr-token</c> grant. Issues JWT-shaped access tokens recorded in <see cref="Emulator.Tokens"/> under <see cref="Issuer"/>.
+/// IBM Cloud IAM's token endpoint, <c>POST /identity/token</c>: the <c>apikey</c> grant, the trusted-profile
+/// <c>cr-token</c> grant and the <c>assume</c> grant (an IAM token of this emulator for a trusted profile's). Issues JWT-shaped access tokens recorded in <see cref="Emulator.Tokens"/> under <see cref="Issuer"/>.
 /// Error codes other than <c>BXNIM0415E</c> are the emulator's own.
 /// </summary>
 public sealed class IamEmulator : Emulator
@@ -21,6 +21,7 @@ public sealed class IamEmulator : Emulator
 
     public const string ApiKeyGrant = "urn:ibm:params:oauth:grant-type:apikey";
     public const string CrTokenGrant = "urn:ibm:params:oauth:grant-type:cr-token";
+    public const string AssumeGrant = "urn:ibm:params:oauth:grant-type:assume";
 
     private readonly HashSet<string> _apiKeys;
     private readonly HashSet<string> _profiles;
@@ -97,9 +98,13 @@ public sealed class IamEmulator : Emulator
                 }
                 else
                 {
-                    await IssueAsync(context, "Profile", profile.StartsWith("Profile-", StringComparison.Ordinal) ? "iam-" + profile : "iam-Profile-" + profile, grantType);
+                    await IssueAsync(context, "Profile", ProfileIamId(profile), grantType);
                 }
 
+                break;
+
+            case AssumeGrant:
+                await AssumeAsync(context, form!);
                 break;
 
             case null or "":
@@ -111,6 +116,44 @@ public sealed class IamEmulator : Emulator
                 break;
         }
     }
+
+    /// <summary>
+    /// The assume grant: a live IAM token of this emulator (the caller's own identity) becomes a trusted profile's token.
+    /// The profile is named by <c>profile_id</c>, <c>profile_crn</c> (its last segment is the id) or <c>profile_name</c> with
+    /// <c>account</c>.
+    /// </summary>
+    private async Task AssumeAsync(HttpContext context, IFormCollection form)
+    {
+        var accessToken = form["access_token"].ToString();
+        var crn = form["profile_crn"].ToString();
+        var profile = form["profile_id"].ToString() is { Length: > 0 } id ? id
+            : crn.Length > 0 ? crn[(crn.LastIndexOf(':') + 1)..]
+            : form["profile_name"].ToString();
+        if (accessToken.Length == 0 || profile.Length == 0)
+        {
+            await RefuseAsync(context, RejectionReason.BadRequest, "BXNIM0109E", "Property missing or empty: access_token and profile_id, profile_crn or profile_name");
+        }
+        else if (form["profile_name"].Count > 0 && form["profile_id"].Count == 0 && crn.Length == 0 && form["account"].ToString().Length == 0)
+        {
+            await RefuseAsync(context, RejectionReason.BadRequest, "BXNIM0109E", "Property missing or empty: account (required with profile_name)");
+        }
+        else if (!Tokens.TryUse(accessToken, Issuer, Time.GetUtcNow(), out _, out _))
+        {
+            await RefuseAsync(context, RejectionReason.BadCredentials, "BXNIM0407E", "The provided access token is not valid.");
+        }
+        else if (!_profiles.Contains(profile))
+        {
+            await RefuseAsync(context, RejectionReason.BadCredentials, "BXNIM0538E", "Provided trusted profile could not be found.");
+        }
+        else
+        {
+            await IssueAsync(context, "Profile", ProfileIamId(profile), AssumeGrant);
+        }
+    }
+
+    /// <summary>The IAM id a trusted profile's tokens carry (what Activity Tracker shows as the initiator).</summary>
+    public static string ProfileIamId(string profile) =>
+        profile.StartsWith("Profile-", StringComparison.Ordinal) ? "iam-" + profile : "iam-Profile-" + profile;
 
     private Task IssueAsync(HttpContext context, string subjectType, string iamId, string grantType)
     {

@@ -9,9 +9,10 @@ public sealed class IamEmulatorOptions : EmulatorOptions
     /// <remarks>Default: <see cref="SandboxDefaults.ApiKey"/>.</remarks>
     public IReadOnlyCollection<string> ApiKeys { get; set; } = [SandboxDefaults.ApiKey];
 
-    /// <summary>Trusted profile ids and names the <c>cr-token</c> grant accepts.</summary>
-    /// <remarks>Default: <see cref="SandboxDefaults.TrustedProfileId"/> and <see cref="SandboxDefaults.TrustedProfileName"/>.</remarks>
-    public IReadOnlyCollection<string> TrustedProfiles { get; set; } = [SandboxDefaults.TrustedProfileId, SandboxDefaults.TrustedProfileName];
+    /// <summary>Trusted profile ids and names the <c>cr-token</c> and <c>assume</c> grants accept.</summary>
+    /// <remarks>Default: <see cref="SandboxDefaults.TrustedProfileId"/>, <see cref="SandboxDefaults.TrustedProfileName"/> and the per-application profiles.</remarks>
+    public IReadOnlyCollection<string> TrustedProfiles { get; set; } =
+        [SandboxDefaults.TrustedProfileId, SandboxDefaults.TrustedProfileName, SandboxDefaults.BillingProfileName, SandboxDefaults.ReportingProfileName];
 
     /// <summary>Compute-resource tokens the <c>cr-token</c> grant accepts.</summary>
     /// <remarks>Default: empty, meaning any non-empty <c>cr_token</c>.</remarks>

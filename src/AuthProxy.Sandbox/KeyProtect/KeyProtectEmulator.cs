@@ -19,6 +19,7 @@ public sealed class KeyProtectEmulator : Emulator
     private const string UnauthorizedMessage = "Unauthorized: The user does not have access to the specified resource";
 
     private readonly object _gate = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _callers = new();
     private readonly List<KeyProtectKey> _keys = [];
     private readonly string _issuer;
 
@@ -155,8 +156,18 @@ public sealed class KeyProtectEmulator : Emulator
             return null;
         }
 
+        // Which identity made the call: what Activity Tracker would record as the initiator.
+        EmulatorLog.Called(Logger, "Key Protect", context.Request.Method, context.Request.Path, token!.Subject);
+        _callers.Enqueue(token.Subject);
+        while (_callers.Count > 1000 && _callers.TryDequeue(out _))
+        {
+        }
+
         return token;
     }
+
+    /// <summary>The identities (IAM ids) of the last 1000 authorized calls, oldest first.</summary>
+    public IReadOnlyList<string> Callers => [.. _callers];
 
     private Task RefuseAsync(HttpContext context, RejectionReason reason, int status, string message, string code) =>
         RefuseAsync(context, reason, status, Error(status, message, code));

@@ -2,6 +2,7 @@ using System.Globalization;
 using AuthProxy.Admin;
 using AuthProxy.Configuration;
 using AuthProxy.Http;
+using AuthProxy.InboundAuth;
 using AuthProxy.Telemetry;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -103,6 +104,7 @@ public static class AuthProxyApp
         // The slim builder leaves out Kestrel's HTTPS configuration; https listeners in Kestrel:Endpoints need it.
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(ConnectionOrigin.Capture);
+        builder.WebHost.ConfigureKestrel(InboundCertificateCheck.AcceptForPinning);
         var file = new ConfigFileSource(snapshot.FileData);
         ConfigLayers.Arrange(builder.Configuration, file);
         AddListeners(builder, snapshot.Admin);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using AuthProxy.Configuration;
+using AuthProxy.Tokens;
 
 namespace AuthProxy.InboundAuth;
 
@@ -14,14 +15,27 @@ internal static class InboundAuthConfigReader
     public const string ClientsKey = "Clients";
     public const string PoliciesKey = "Policies";
     public const string AllowAnonymousKey = "AllowAnonymous";
+    public const string JwtIssuersKey = JwtIssuerConfigReader.Key;
     public const string ApiKeyOption = "ApiKey";
     public const string ApiKeyFileOption = "ApiKeyFile";
     public const string ApiKeySha256Option = "ApiKeySha256";
+    public const string JwtOption = "Jwt";
+    public const string CertificateSha256Option = "CertificateSha256";
+    public const string TokenProvidersOption = "TokenProviders";
+    public const string JwtIssuerOption = "Issuer";
+    public const string JwtSubjectOption = "Subject";
+
+    /// <summary>The options of a client entry.</summary>
+    public static readonly IReadOnlyList<string> ClientOptions =
+        [ApiKeyOption, ApiKeyFileOption, ApiKeySha256Option, JwtOption, CertificateSha256Option, TokenProvidersOption];
+
+    /// <summary>The sections of <c>InboundAuth</c>.</summary>
+    public static readonly IReadOnlyList<string> SectionKeys = [ClientsKey, PoliciesKey, AllowAnonymousKey, JwtIssuersKey];
 
     /// <summary>Largest key file accepted; a key is a short line.</summary>
     public const long MaxKeyFileBytes = 64 * 1024;
 
-    private const string KeyChoice = "one of ApiKey, ApiKeyFile or ApiKeySha256";
+    private const string KeyChoice = "one of ApiKey, ApiKeyFile, ApiKeySha256, Jwt or CertificateSha256";
 
     /// <summary>Reads and checks the section; the set is complete only when no problem was added.</summary>
     public static InboundClientSet Read(IConfiguration configuration, List<ConfigProblem> problems, List<ConfigProblem>? warnings = null)
@@ -31,26 +45,27 @@ internal static class InboundAuthConfigReader
         var section = configuration.GetSection(InboundAuthDefaults.Section);
         if (!string.IsNullOrEmpty(section.Value))
         {
-            problems.Add(new ConfigProblem(section.Path, "must be an object with \"Clients\", \"Policies\" and \"AllowAnonymous\""));
+            problems.Add(new ConfigProblem(section.Path, "must be an object with \"Clients\", \"Policies\", \"JwtIssuers\" and \"AllowAnonymous\""));
             return InboundClientSet.Empty;
         }
 
         foreach (var child in section.GetChildren())
         {
-            if (!child.Key.Equals(ClientsKey, StringComparison.OrdinalIgnoreCase) &&
-                !child.Key.Equals(PoliciesKey, StringComparison.OrdinalIgnoreCase) &&
-                !child.Key.Equals(AllowAnonymousKey, StringComparison.OrdinalIgnoreCase))
+            if (!SectionKeys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
             {
-                problems.Add(new ConfigProblem(child.Path, $"unknown option '{child.Key}' (allowed: {ClientsKey}, {PoliciesKey}, {AllowAnonymousKey})"));
+                problems.Add(new ConfigProblem(child.Path, $"unknown option '{child.Key}' (allowed: {string.Join(", ", SectionKeys)})"));
             }
         }
 
         var allowAnonymous = ReadAllowAnonymous(section.GetSection(AllowAnonymousKey), problems);
+        var issuers = JwtIssuerConfigReader.Read(section.GetSection(JwtIssuersKey), problems);
+        var declaredIssuers = section.GetSection(JwtIssuersKey).GetChildren().Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var providers = TokenProvidersConfig.DeclaredNames(configuration).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var clientsSection = section.GetSection(ClientsKey);
-        var clients = ReadClients(clientsSection, problems, warnings);
+        var clients = ReadClients(clientsSection, new ClientContext(issuers, declaredIssuers, providers), problems, warnings);
         var declaredNames = clientsSection.GetChildren().Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var policies = ReadPolicies(section.GetSection(PoliciesKey), declaredNames, problems);
-        return new InboundClientSet(clients, policies, allowAnonymous);
+        return new InboundClientSet(clients, policies, allowAnonymous, issuers);
     }
 
     /// <summary>The value of <c>InboundAuth:AllowAnonymous</c>; false when absent or invalid.</summary>
@@ -82,7 +97,11 @@ internal static class InboundAuthConfigReader
         return false;
     }
 
-    private static List<InboundClient> ReadClients(IConfigurationSection section, List<ConfigProblem> problems, List<ConfigProblem>? warnings)
+    /// <summary>What a client entry is checked against: the issuers (valid and declared) and the declared token providers.</summary>
+    private sealed record ClientContext(IReadOnlyList<JwtIssuerDefinition> Issuers, HashSet<string> DeclaredIssuers, HashSet<string> Providers);
+
+    private static List<InboundClient> ReadClients(IConfigurationSection section, ClientContext context, List<ConfigProblem> problems,
+        List<ConfigProblem>? warnings)
     {
         var clients = new List<InboundClient>();
         if (!string.IsNullOrEmpty(section.Value))
@@ -94,27 +113,34 @@ internal static class InboundAuthConfigReader
         var owners = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var entry in section.GetChildren())
         {
-            if (ReadClient(entry, problems, warnings) is not { } client)
+            if (ReadClient(entry, context, problems, warnings) is not { } client)
             {
                 continue;
             }
 
-            // With X-API-Key the key alone names the client: two clients sharing a key would be indistinguishable.
-            var digestHex = Convert.ToHexString(client.KeyDigest);
-            if (owners.TryGetValue(digestHex, out var owner))
+            // With X-API-Key the key alone names the client: two clients sharing a key would be indistinguishable. The same
+            // holds for a JWT issuer and subject, and for a certificate.
+            var (identity, what) = client.Kind switch
             {
-                problems.Add(new ConfigProblem(entry.Path, $"has the same key as client '{owner}'; every client needs its own key"));
+                InboundCredentialKind.Jwt => ("jwt:" + client.JwtIssuer!.ToUpperInvariant() + "\n" + client.JwtSubject, "JWT issuer and subject"),
+                InboundCredentialKind.Certificate => ("cert:" + Convert.ToHexString(client.CertificateDigest!), "certificate"),
+                _ => ("key:" + Convert.ToHexString(client.KeyDigest!), "key"),
+            };
+            if (owners.TryGetValue(identity, out var owner))
+            {
+                problems.Add(new ConfigProblem(entry.Path, $"has the same {what} as client '{owner}'; every client needs its own"));
                 continue;
             }
 
-            owners[digestHex] = client.Name;
+            owners[identity] = client.Name;
             clients.Add(client);
         }
 
         return clients;
     }
 
-    private static InboundClient? ReadClient(IConfigurationSection entry, List<ConfigProblem> problems, List<ConfigProblem>? warnings)
+    private static InboundClient? ReadClient(IConfigurationSection entry, ClientContext context, List<ConfigProblem> problems,
+        List<ConfigProblem>? warnings)
     {
         if (entry.Value is { Length: > 0 })
         {
@@ -123,13 +149,29 @@ internal static class InboundAuthConfigReader
         }
 
         var before = problems.Count;
-        string? apiKey = null, apiKeyFile = null, apiKeySha256 = null;
+        string? apiKey = null, apiKeyFile = null, apiKeySha256 = null, certificateSha256 = null;
+        IConfigurationSection? jwt = null, tokenProviders = null;
         var emptyOptions = new List<string>();
         foreach (var option in entry.GetChildren())
         {
-            if (option.Value is null && option.GetChildren().Any())
+            var isObject = option.Value is null && option.GetChildren().Any();
+            if (option.Key.Equals(JwtOption, StringComparison.OrdinalIgnoreCase))
             {
-                problems.Add(new ConfigProblem(option.Path, "must be a single value, not an object or array"));
+                jwt = option;
+                continue;
+            }
+
+            if (option.Key.Equals(TokenProvidersOption, StringComparison.OrdinalIgnoreCase))
+            {
+                tokenProviders = option;
+                continue;
+            }
+
+            if (isObject)
+            {
+                problems.Add(new ConfigProblem(option.Path, ClientOptions.Contains(option.Key, StringComparer.OrdinalIgnoreCase)
+                    ? "must be a single value, not an object or array"
+                    : $"unknown option '{option.Key}' (allowed: {string.Join(", ", ClientOptions)})"));
                 continue;
             }
 
@@ -149,9 +191,13 @@ internal static class InboundAuthConfigReader
             {
                 apiKeySha256 = value;
             }
+            else if (option.Key.Equals(CertificateSha256Option, StringComparison.OrdinalIgnoreCase))
+            {
+                certificateSha256 = value;
+            }
             else
             {
-                problems.Add(new ConfigProblem(option.Path, $"unknown option '{option.Key}' (allowed: {ApiKeyOption}, {ApiKeyFileOption}, {ApiKeySha256Option})"));
+                problems.Add(new ConfigProblem(option.Path, $"unknown option '{option.Key}' (allowed: {string.Join(", ", ClientOptions)})"));
                 continue;
             }
 
@@ -166,7 +212,7 @@ internal static class InboundAuthConfigReader
             return null;
         }
 
-        var given = new List<string>(3);
+        var given = new List<string>(5);
         if (apiKey is not null)
         {
             given.Add(ApiKeyOption);
@@ -182,6 +228,16 @@ internal static class InboundAuthConfigReader
             given.Add(ApiKeySha256Option);
         }
 
+        if (jwt is not null)
+        {
+            given.Add(JwtOption);
+        }
+
+        if (certificateSha256 is not null)
+        {
+            given.Add(CertificateSha256Option);
+        }
+
         if (given.Count == 0)
         {
             problems.Add(emptyOptions.Count > 0
@@ -192,8 +248,27 @@ internal static class InboundAuthConfigReader
 
         if (given.Count > 1)
         {
-            problems.Add(new ConfigProblem(entry.Path, $"client '{entry.Key}' sets {string.Join(" and ", given)}; use exactly {KeyChoice}"));
+            problems.Add(new ConfigProblem(entry.Path, $"client '{entry.Key}' sets {string.Join(" and ", given)}; each client has exactly one credential: {KeyChoice}"));
             return null;
+        }
+
+        var providers = tokenProviders is null ? null : ReadTokenProviders(entry.Key, tokenProviders, context.Providers, problems);
+        if (problems.Count != before)
+        {
+            return null;
+        }
+
+        if (jwt is not null)
+        {
+            return ReadJwtClient(entry.Key, jwt, context, providers, problems);
+        }
+
+        if (certificateSha256 is not null)
+        {
+            var digest = ParseHexDigest(entry.GetSection(CertificateSha256Option).Path, certificateSha256, allowColons: true,
+                "must be the SHA-256 of the client's DER certificate as 64 hexadecimal characters (colons allowed); compute it with: " +
+                "openssl x509 -in client.pem -outform der | sha256sum", problems);
+            return digest is null ? null : InboundClient.ForCertificate(entry.Key, digest, providers);
         }
 
         if (apiKey is not null && Encoding.UTF8.GetByteCount(apiKey) > InboundCredentials.MaxKeyBytes)
@@ -204,10 +279,94 @@ internal static class InboundAuthConfigReader
             return null;
         }
 
-        byte[]? digest = apiKey is not null ? InboundCredentials.Digest(apiKey)
+        byte[]? keyDigest = apiKey is not null ? InboundCredentials.Digest(apiKey)
             : apiKeyFile is not null ? ReadKeyFile(entry.GetSection(ApiKeyFileOption).Path, apiKeyFile, problems, warnings)
             : ParseSha256(entry.GetSection(ApiKeySha256Option).Path, apiKeySha256!, problems);
-        return digest is null ? null : new InboundClient(entry.Key, digest);
+        return keyDigest is null ? null : new InboundClient(entry.Key, keyDigest, providers);
+    }
+
+    private static InboundClient? ReadJwtClient(string name, IConfigurationSection jwt, ClientContext context, ClientProviderMap? providers,
+        List<ConfigProblem> problems)
+    {
+        var before = problems.Count;
+        if (!string.IsNullOrEmpty(jwt.Value) || !jwt.GetChildren().Any())
+        {
+            problems.Add(new ConfigProblem(jwt.Path, "must be an object { \"Issuer\": \"<InboundAuth:JwtIssuers entry>\", \"Subject\": \"<sub claim>\" }"));
+            return null;
+        }
+
+        foreach (var option in jwt.GetChildren())
+        {
+            if (!option.Key.Equals(JwtIssuerOption, StringComparison.OrdinalIgnoreCase) && !option.Key.Equals(JwtSubjectOption, StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add(new ConfigProblem(option.Path, $"unknown option '{option.Key}' (allowed: {JwtIssuerOption}, {JwtSubjectOption})"));
+            }
+        }
+
+        var issuer = jwt[JwtIssuerOption];
+        var subject = jwt[JwtSubjectOption];
+        if (string.IsNullOrWhiteSpace(subject))
+        {
+            problems.Add(new ConfigProblem($"{jwt.Path}:{JwtSubjectOption}", "required: the sub claim of the client's tokens, e.g. system:serviceaccount:<namespace>:<name>"));
+        }
+
+        if (string.IsNullOrWhiteSpace(issuer))
+        {
+            problems.Add(new ConfigProblem($"{jwt.Path}:{JwtIssuerOption}", "required: the name of an InboundAuth:JwtIssuers entry"));
+        }
+        else if (!context.DeclaredIssuers.Contains(issuer))
+        {
+            var known = context.DeclaredIssuers.Count == 0 ? "none" : string.Join(", ", context.DeclaredIssuers.Order(StringComparer.OrdinalIgnoreCase));
+            problems.Add(new ConfigProblem($"{jwt.Path}:{JwtIssuerOption}",
+                $"client '{name}' names JWT issuer '{issuer}', which is not an InboundAuth:JwtIssuers entry (configured: {known})"));
+        }
+
+        if (problems.Count != before)
+        {
+            return null;
+        }
+
+        // The issuer's own problems are reported where it is defined; the client is simply left out then.
+        var definition = context.Issuers.FirstOrDefault(i => i.Name.Equals(issuer, StringComparison.OrdinalIgnoreCase));
+        return definition is null ? null : InboundClient.ForJwt(name, definition.Name, subject!, providers);
+    }
+
+    /// <summary>A client's own providers: each key and value must be a configured provider (validation names the mapping's path).</summary>
+    private static ClientProviderMap? ReadTokenProviders(string client, IConfigurationSection section, HashSet<string> providers,
+        List<ConfigProblem> problems)
+    {
+        if (!string.IsNullOrEmpty(section.Value))
+        {
+            problems.Add(new ConfigProblem(section.Path, "must be an object mapping a route's provider to the client's own, e.g. { \"kp\": \"kp-billing\" }"));
+            return null;
+        }
+
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var known = providers.Count == 0 ? "none" : string.Join(", ", providers.Order(StringComparer.OrdinalIgnoreCase));
+        foreach (var mapping in section.GetChildren())
+        {
+            if (mapping.Value is null)
+            {
+                problems.Add(new ConfigProblem(mapping.Path, "must name a token provider"));
+                continue;
+            }
+
+            if (!providers.Contains(mapping.Key))
+            {
+                problems.Add(new ConfigProblem(mapping.Path,
+                    $"client '{client}' maps token provider '{mapping.Key}', which is not configured (configured: {known})"));
+            }
+
+            if (string.IsNullOrWhiteSpace(mapping.Value) || !providers.Contains(mapping.Value))
+            {
+                problems.Add(new ConfigProblem(mapping.Path,
+                    $"client '{client}' maps '{mapping.Key}' to token provider '{mapping.Value}', which is not configured (configured: {known})"));
+            }
+
+            map[mapping.Key] = mapping.Value;
+        }
+
+        return map.Count == 0 ? null : new ClientProviderMap(client, map);
     }
 
     private static byte[]? ReadKeyFile(string path, string file, List<ConfigProblem> problems, List<ConfigProblem>? warnings)
@@ -235,17 +394,25 @@ internal static class InboundAuthConfigReader
         return InboundCredentials.Digest(key);
     }
 
-    private static byte[]? ParseSha256(string path, string value, List<ConfigProblem> problems)
+    private static byte[]? ParseSha256(string path, string value, List<ConfigProblem> problems) =>
+        ParseHexDigest(path, value, allowColons: false,
+            $"must be the SHA-256 of the key as {InboundCredentials.DigestLength * 2} hexadecimal characters; compute it with: printf %s \"$KEY\" | sha256sum",
+            problems);
+
+    private static byte[]? ParseHexDigest(string path, string value, bool allowColons, string expected, List<ConfigProblem> problems)
     {
         var hex = value.Trim();
+        if (allowColons)
+        {
+            hex = hex.Replace(":", "", StringComparison.Ordinal);
+        }
+
         if (hex.Length == InboundCredentials.DigestLength * 2 && hex.All(char.IsAsciiHexDigit))
         {
             return Convert.FromHexString(hex);
         }
 
-        problems.Add(new ConfigProblem(path,
-            $"must be the SHA-256 of the key as {InboundCredentials.DigestLength * 2} hexadecimal characters " +
-            $"(got {hex.Length.ToString(CultureInfo.InvariantCulture)} characters); compute it with: printf %s \"$KEY\" | sha256sum"));
+        problems.Add(new ConfigProblem(path, $"{expected} (got {hex.Length.ToString(CultureInfo.InvariantCulture)} hexadecimal characters)"));
         return null;
     }
 

@@ -1,4 +1,5 @@
 using AuthProxy.Telemetry;
+using AuthProxy.Tokens;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -21,9 +22,16 @@ internal static class InboundAuthServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(initial);
         services.AddMetrics();
         services.TryAddSingleton<TokenMetrics>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ClientProviderMaps>();
+        services.TryAddSingleton(sp => new JwtIssuerKeyRing(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<JwtIssuerKeyRing>>(),
+            sp.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None));
+        services.TryAddSingleton<JwtCredentialCheck>();
         services.TryAddSingleton(sp =>
         {
-            var store = new InboundClientStore(nonLoopbackListeners, sp.GetRequiredService<ILogger<InboundClientStore>>());
+            // Created when the host starts (the reloader needs it), so the JWT issuers' keys are fetched at start-up.
+            var store = new InboundClientStore(nonLoopbackListeners, sp.GetRequiredService<ILogger<InboundClientStore>>(),
+                sp.GetRequiredService<JwtIssuerKeyRing>(), sp.GetRequiredService<ClientProviderMaps>());
             store.Update(initial);
             return store;
         });

@@ -13,18 +13,33 @@ internal sealed class InboundClientSet
     /// <summary>No clients, no policies: the proxy is open (subject to the loopback rule).</summary>
     public static readonly InboundClientSet Empty = new([], new Dictionary<string, IReadOnlyList<string>>(), allowAnonymous: false);
 
+    private static readonly FrozenDictionary<string, InboundClient> NoClients = FrozenDictionary<string, InboundClient>.Empty;
+
     private static readonly byte[] NoClientDigest = new byte[InboundCredentials.DigestLength];
 
     private readonly InboundClient[] _clients;
+    private readonly InboundClient[] _keyClients;
     private readonly FrozenDictionary<string, InboundClient> _byName;
+    private readonly FrozenDictionary<string, InboundClient> _byJwt;
+    private readonly FrozenDictionary<string, InboundClient> _byCertificate;
     private readonly FrozenDictionary<string, Task<AuthorizationPolicy?>> _policies;
 
-    public InboundClientSet(IEnumerable<InboundClient> clients, IReadOnlyDictionary<string, IReadOnlyList<string>> policies, bool allowAnonymous)
+    public InboundClientSet(IEnumerable<InboundClient> clients, IReadOnlyDictionary<string, IReadOnlyList<string>> policies, bool allowAnonymous,
+        IReadOnlyList<JwtIssuerDefinition>? jwtIssuers = null)
     {
         ArgumentNullException.ThrowIfNull(clients);
         ArgumentNullException.ThrowIfNull(policies);
         _clients = [.. clients];
+        _keyClients = [.. _clients.Where(c => c.KeyDigest is not null)];
         _byName = _clients.ToFrozenDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
+        var jwtClients = _clients.Where(c => c.Kind == InboundCredentialKind.Jwt).ToList();
+        _byJwt = jwtClients.Count == 0 ? NoClients : jwtClients.ToFrozenDictionary(c => JwtKey(c.JwtIssuer!, c.JwtSubject!), StringComparer.Ordinal);
+        var certificateClients = _clients.Where(c => c.Kind == InboundCredentialKind.Certificate).ToList();
+        _byCertificate = certificateClients.Count == 0
+            ? NoClients
+            : certificateClients.ToFrozenDictionary(c => Convert.ToHexString(c.CertificateDigest!), StringComparer.Ordinal);
+        JwtIssuers = jwtIssuers ?? [];
+        HasProviderMappings = _clients.Any(c => c.Providers is not null);
         _policies = policies.ToFrozenDictionary(
             p => p.Key,
             p => Task.FromResult<AuthorizationPolicy?>(InboundPolicies.ForClients(p.Key, p.Value.Select(m => _byName.TryGetValue(m, out var c) ? c.Name : m))),
@@ -35,6 +50,18 @@ internal sealed class InboundClientSet
 
     /// <summary>True when at least one client is configured: routes without a policy then require a client.</summary>
     public bool HasClients => _clients.Length > 0;
+
+    /// <summary>True when a client is known by a JWT: only then is an <c>Authorization: Bearer</c> header an inbound credential.</summary>
+    public bool HasJwtClients => _byJwt.Count > 0;
+
+    /// <summary>True when a client is known by its TLS certificate.</summary>
+    public bool HasCertificateClients => _byCertificate.Count > 0;
+
+    /// <summary>True when a client has its own token providers.</summary>
+    public bool HasProviderMappings { get; }
+
+    /// <summary>The <c>InboundAuth:JwtIssuers</c> entries.</summary>
+    public IReadOnlyList<JwtIssuerDefinition> JwtIssuers { get; }
 
     /// <summary><c>InboundAuth:AllowAnonymous</c>.</summary>
     public bool AllowAnonymous { get; }
@@ -62,7 +89,7 @@ internal sealed class InboundClientSet
     public InboundClient? FindByKey(ReadOnlySpan<byte> digest)
     {
         InboundClient? match = null;
-        foreach (var client in _clients)
+        foreach (var client in _keyClients)
         {
             var equal = CryptographicOperations.FixedTimeEquals(client.KeyDigest, digest);
             match = equal ? client : match;
@@ -77,10 +104,35 @@ internal sealed class InboundClientSet
     /// </summary>
     public InboundClient? FindByNameAndKey(string name, ReadOnlySpan<byte> digest)
     {
-        var found = _byName.TryGetValue(name, out var client);
+        var found = _byName.TryGetValue(name, out var client) && client!.KeyDigest is not null;
         var equal = CryptographicOperations.FixedTimeEquals(found ? client!.KeyDigest : NoClientDigest, digest);
         return found && equal ? client : null;
     }
+
+    /// <summary>The client known by tokens of the issuer entry <paramref name="issuer"/> with <c>sub</c> <paramref name="subject"/>.</summary>
+    public InboundClient? FindByJwt(string issuer, string subject) => _byJwt.GetValueOrDefault(JwtKey(issuer, subject));
+
+    /// <summary>
+    /// The client pinned to the certificate whose DER SHA-256 is <paramref name="digest"/>. A certificate digest is no secret
+    /// (the certificate is sent in clear during the handshake), so a dictionary lookup is fine here.
+    /// </summary>
+    public InboundClient? FindByCertificate(ReadOnlySpan<byte> digest) => _byCertificate.GetValueOrDefault(Convert.ToHexString(digest));
+
+    /// <summary>The issuer entry whose <c>iss</c> claim is <paramref name="iss"/> (exact match).</summary>
+    public JwtIssuerDefinition? FindIssuer(string iss)
+    {
+        foreach (var issuer in JwtIssuers)
+        {
+            if (string.Equals(issuer.Issuer, iss, StringComparison.Ordinal))
+            {
+                return issuer;
+            }
+        }
+
+        return null;
+    }
+
+    private static string JwtKey(string issuer, string subject) => issuer.ToUpperInvariant() + "\n" + subject;
 
     /// <summary>Names only, never keys or digests.</summary>
     public override string ToString() =>

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using AuthProxy.Tokens;
 using Microsoft.AspNetCore.Authorization;
 
 namespace AuthProxy.InboundAuth;
@@ -17,17 +18,24 @@ internal sealed class InboundClientStore
 {
     private readonly IReadOnlyList<string> _startupListeners;
     private readonly ILogger _logger;
+    private readonly JwtIssuerKeyRing? _jwtKeys;
+    private readonly ClientProviderMaps? _providerMaps;
     private readonly Lock _updateGate = new();
     private volatile InboundClientSet _current = InboundClientSet.Empty;
     private volatile FrozenSet<string> _retiredPolicies = FrozenSet<string>.Empty;
 
     /// <param name="nonLoopbackListeners">The non-loopback listeners the host was started with, named in the anonymous-serving warning.</param>
     /// <param name="logger">Logs which clients and policies are in force (names only).</param>
-    public InboundClientStore(IReadOnlyList<string> nonLoopbackListeners, ILogger<InboundClientStore> logger)
+    /// <param name="jwtKeys">The JWT issuers' key caches, brought in line with each installed set.</param>
+    /// <param name="providerMaps">Published with each set: whether any client has its own token providers.</param>
+    public InboundClientStore(IReadOnlyList<string> nonLoopbackListeners, ILogger<InboundClientStore> logger, JwtIssuerKeyRing? jwtKeys = null,
+        ClientProviderMaps? providerMaps = null)
     {
         ArgumentNullException.ThrowIfNull(nonLoopbackListeners);
         _startupListeners = nonLoopbackListeners;
         _logger = logger;
+        _jwtKeys = jwtKeys;
+        _providerMaps = providerMaps;
     }
 
     /// <summary>The non-loopback listeners the host was started with.</summary>
@@ -46,6 +54,8 @@ internal sealed class InboundClientStore
             _retiredPolicies = previous.PolicyMembers.Keys
                 .Where(name => set.FindPolicy(name) is null)
                 .ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+            _jwtKeys?.Apply(set.JwtIssuers);
+            _providerMaps?.Publish(set.HasProviderMappings);
             _current = set;
         }
 

@@ -1,9 +1,11 @@
 namespace AuthProxy.InboundAuth;
 
-/// <summary>How a request presented its inbound credential.</summary>
+/// <summary>How a request presented its inbound credential (and which kind a client is configured with).</summary>
 internal enum InboundCredentialKind
 {
     None,
     ApiKey,
     Basic,
+    Jwt,
+    Certificate,
 }

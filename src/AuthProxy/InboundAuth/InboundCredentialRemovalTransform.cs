@@ -4,8 +4,8 @@ using Yarp.ReverseProxy.Transforms;
 namespace AuthProxy.InboundAuth;
 
 /// <summary>
-/// Keeps inbound credentials from reaching the upstream (CONTRACT §4): removes <c>X-API-Key</c> always, and
-/// <c>Authorization</c> when it is a Basic credential naming a configured client. Other <c>Authorization</c>
+/// Keeps inbound credentials from reaching the upstream (README "Securing the proxy"): removes <c>X-API-Key</c> always, and
+/// <c>Authorization</c> when it is a Basic credential naming a configured client or a Bearer JWT of a configured issuer. Other <c>Authorization</c>
 /// values pass through (an <c>AuthToken</c> route replaces them later). Runs first on every route, so a route's
 /// own transforms may still set these headers. Requests without these headers cost two header lookups.
 /// </summary>
@@ -30,7 +30,7 @@ internal sealed class InboundCredentialRemovalTransform : RequestTransform
             var clients = _store.Current;
             foreach (var value in authorization)
             {
-                if (InboundCredentials.IsInboundBasic(value, clients))
+                if (InboundCredentials.IsInboundBasic(value, clients) || InboundCredentials.IsInboundJwt(value, clients))
                 {
                     RemoveHeader(context, HeaderNames.Authorization);
                     break;

@@ -19,6 +19,7 @@ internal static class InboundCredentials
     public const int MaxBasicPayloadChars = (MaxKeyBytes + 256) / 3 * 4;
 
     private const string BasicPrefix = "Basic ";
+    private const string BearerPrefix = "Bearer ";
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -63,6 +64,19 @@ internal static class InboundCredentials
         return false;
     }
 
+    /// <summary>True when an <c>Authorization</c> value uses the Bearer scheme; <paramref name="token"/> is its credential.</summary>
+    public static bool IsBearer(string? authorization, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? token)
+    {
+        if (authorization is not null && authorization.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            token = authorization[BearerPrefix.Length..].Trim();
+            return token.Length > 0;
+        }
+
+        token = null;
+        return false;
+    }
+
     /// <summary>
     /// Decodes <c>base64(client:key)</c> into <paramref name="buffer"/> (at least <see cref="MaxBasicPayloadChars"/> / 4 * 3 bytes).
     /// <paramref name="colon"/> is the index of the first ':' in the decoded bytes.
@@ -91,6 +105,17 @@ internal static class InboundCredentials
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// True when an <c>Authorization</c> value is a Bearer JWT of a configured issuer: an inbound credential, removed before
+    /// forwarding on every route whether or not it was valid. Other Bearer tokens (the caller's own, for the upstream) pass.
+    /// </summary>
+    public static bool IsInboundJwt(string? authorization, InboundClientSet clients)
+    {
+        ArgumentNullException.ThrowIfNull(clients);
+        return clients.HasJwtClients && IsBearer(authorization, out var token) &&
+               JwtCredentialCheck.UnverifiedIssuer(token) is { } issuer && clients.FindIssuer(issuer) is not null;
     }
 
     /// <summary>

@@ -20,4 +20,13 @@ internal static partial class Log
 
     [LoggerMessage(4105, LogLevel.Warning, "No inbound clients are configured and InboundAuth:AllowAnonymous is true: anyone who can reach {Listeners} can use the proxy's credentials.", EventName = "InboundServingAnonymously")]
     public static partial void ServingAnonymously(ILogger logger, string listeners);
+
+    [LoggerMessage(4106, LogLevel.Information, "JWT issuer '{Issuer}': {Count} signing key(s) in force ({KeyIds}).", EventName = "JwksFetched")]
+    public static partial void JwksFetched(ILogger logger, string issuer, int count, string keyIds);
+
+    [LoggerMessage(4107, LogLevel.Warning, "JWT issuer '{Issuer}': the JWKS could not be had: {Reason}; {Cached} cached key(s) stay in force; next attempt at {RetryAt}.", EventName = "JwksFetchFailed")]
+    public static partial void JwksFetchFailed(ILogger logger, string issuer, string reason, int cached, DateTimeOffset retryAt);
+
+    [LoggerMessage(4108, LogLevel.Information, "JWT issuer '{Issuer}': a token names key id {KeyId}, which is not cached; fetching the JWKS again.", EventName = "JwksRefreshForUnknownKey")]
+    public static partial void JwksRefreshForUnknownKey(ILogger logger, string issuer, string keyId);
 }

@@ -23,6 +23,9 @@ internal sealed class AuthTokenRequestState
     /// <summary>The cached token (usable or not) when the first attempt asked for one.</summary>
     public AccessToken? CurrentAtStart { get; set; }
 
+    /// <summary>The provider cache the request's token comes from: the route's, or the client's own (a per-client mapping).</summary>
+    public TokenCache? Cache { get; set; }
+
     /// <summary>The token the current attempt sent; null when none could be had.</summary>
     public AccessToken? Token { get; set; }
 

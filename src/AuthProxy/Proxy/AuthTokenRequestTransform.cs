@@ -6,23 +6,43 @@ using Yarp.ReverseProxy.Transforms;
 namespace AuthProxy.Proxy;
 
 /// <summary>
-/// Replaces the request's <c>Authorization</c> header with the provider's credential. On a cached token
+/// Replaces the request's <c>Authorization</c> header with the provider's credential — the route's provider, or the inbound
+/// client's own where its <see cref="ClientProviderMap"/> maps the route's (README "One IBM identity per application"). On a cached token
 /// this completes synchronously and allocates nothing beyond the header entry. When no token can be had
 /// it writes a <c>problem+json</c> answer, which makes YARP skip forwarding.
 /// </summary>
 internal sealed class AuthTokenRequestTransform : RequestTransform
 {
     private readonly TokenProviderSlot _slot;
+    private readonly ITokenProviderCatalog? _catalog;
+    private readonly ClientProviderMaps? _maps;
 
-    public AuthTokenRequestTransform(TokenProviderSlot slot) => _slot = slot;
+    /// <param name="slot">The route's provider.</param>
+    /// <param name="catalog">Where a client's own provider (README "One IBM identity per application") is found.</param>
+    /// <param name="maps">Whether any client has its own providers; without it, or with none, the route's provider is always used.</param>
+    public AuthTokenRequestTransform(TokenProviderSlot slot, ITokenProviderCatalog? catalog = null, ClientProviderMaps? maps = null)
+    {
+        _slot = slot;
+        _catalog = catalog;
+        _maps = maps;
+    }
 
     public override ValueTask ApplyAsync(RequestTransformContext context)
     {
-        var cache = _slot.Cache;
+        var slot = _slot;
+
+        // One volatile read when no client has its own providers, the usual set-up.
+        if (_maps is { Any: true } && _catalog is not null && ClientProviderMap.Of(context.HttpContext) is { } map &&
+            map.TryMap(slot.Name, out var mapped))
+        {
+            slot = _catalog.GetSlot(mapped);
+        }
+
+        var cache = slot.Cache;
         if (cache is null)
         {
             // The provider vanished in a configuration change while this route's old config was still in use.
-            return new ValueTask(WriteMissingProviderAsync(context));
+            return new ValueTask(WriteMissingProviderAsync(context, slot.Name));
         }
 
         var state = AuthTokenRequestState.Of(context.HttpContext);
@@ -34,6 +54,7 @@ internal sealed class AuthTokenRequestTransform : RequestTransform
         }
 
         state.Token = null;
+        state.Cache = cache;
         var pending = cache.GetAsync(context.HttpContext.RequestAborted);
         if (pending.IsCompletedSuccessfully)
         {
@@ -84,7 +105,7 @@ internal sealed class AuthTokenRequestTransform : RequestTransform
             failure.Kind == TokenFailureKind.BackingOff ? failure.RetryAfter : null, cache.Name));
     }
 
-    private Task WriteMissingProviderAsync(RequestTransformContext context) =>
-        ProblemResponse.WriteAsync(context.HttpContext, StatusCodes.Status502BadGateway, $"Token provider '{_slot.Name}' is not configured",
-            $"The route names token provider '{_slot.Name}', which the current configuration does not define.", provider: _slot.Name);
+    private static Task WriteMissingProviderAsync(RequestTransformContext context, string provider) =>
+        ProblemResponse.WriteAsync(context.HttpContext, StatusCodes.Status502BadGateway, $"Token provider '{provider}' is not configured",
+            $"The request needs token provider '{provider}', which the current configuration does not define.", provider: provider);
 }

@@ -15,11 +15,13 @@ internal sealed class AuthTokenTransformFactory : ITransformFactory
 
     private readonly ITokenProviderCatalog _catalog;
     private readonly AuthTokenRouteTable _routes;
+    private readonly ClientProviderMaps? _maps;
 
-    public AuthTokenTransformFactory(ITokenProviderCatalog catalog, AuthTokenRouteTable routes)
+    public AuthTokenTransformFactory(ITokenProviderCatalog catalog, AuthTokenRouteTable routes, ClientProviderMaps? maps = null)
     {
         _catalog = catalog;
         _routes = routes;
+        _maps = maps;
     }
 
     public bool Validate(TransformRouteValidationContext context, IReadOnlyDictionary<string, string> transformValues)
@@ -78,7 +80,7 @@ internal sealed class AuthTokenTransformFactory : ITransformFactory
             : AuthTokenRoute.DefaultRetryBodyLimit;
         var route = new AuthTokenRoute(_catalog.GetSlot(provider), limit, context.Route.RouteId);
         _routes.Set(context.Route, route);
-        context.RequestTransforms.Add(new AuthTokenRequestTransform(route.Slot));
+        context.RequestTransforms.Add(new AuthTokenRequestTransform(route.Slot, _catalog, _maps));
         context.ResponseTransforms.Add(new UnauthorizedResponseTransform(route));
         return true;
     }

@@ -13,8 +13,7 @@ internal sealed class UnauthorizedResponseTransform(AuthTokenRoute route) : Resp
     public override ValueTask ApplyAsync(ResponseTransformContext context)
     {
         if (context.ProxyResponse is not { } response ||
-            context.HttpContext.Features.Get<AuthTokenRequestState>() is not { Token: { } token } state ||
-            route.Slot.Cache is not { } cache)
+            context.HttpContext.Features.Get<AuthTokenRequestState>() is not { Token: { } token, Cache: { } cache } state)
         {
             return default;
         }

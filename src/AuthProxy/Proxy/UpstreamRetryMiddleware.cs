@@ -54,8 +54,9 @@ internal sealed partial class UpstreamRetryMiddleware(RequestDelegate next, Auth
         await next(context);
         if (state.RetryRequested && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
-            metrics.Retried(route.Slot.Name);
-            RetryingAfterUnauthorized(logger, proxy.Route.Config.RouteId, route.Slot.Name);
+            var provider = state.Cache?.Name ?? route.Slot.Name;
+            metrics.Retried(provider);
+            RetryingAfterUnauthorized(logger, proxy.Route.Config.RouteId, provider);
             context.Response.Clear();
             if (context.Request.Body.CanSeek)
             {

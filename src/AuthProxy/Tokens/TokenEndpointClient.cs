@@ -273,7 +273,8 @@ internal sealed class TokenEndpointClient : IDisposable
         return null;
     }
 
-    private static bool ValidateWithExtraRoots(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection extraRoots)
+    /// <summary>A server certificate is trusted by the system or chains to one of <paramref name="extraRoots"/> (and matches the host name).</summary>
+    internal static bool ValidateWithExtraRoots(X509Certificate? certificate, SslPolicyErrors errors, X509Certificate2Collection extraRoots)
     {
         if (errors == SslPolicyErrors.None)
         {

@@ -15,6 +15,8 @@ namespace AuthProxy.Tokens;
     NumberHandling = JsonNumberHandling.AllowReadingFromString,
     ReadCommentHandling = JsonCommentHandling.Skip)]
 [JsonSerializable(typeof(IamTokenReply))]
+[JsonSerializable(typeof(VpcIdentityTokenRequest))]
+[JsonSerializable(typeof(VpcIamTokenRequest))]
 [JsonSerializable(typeof(CloudPakCredentials))]
 [JsonSerializable(typeof(CloudPakTokenReply))]
 [JsonSerializable(typeof(SklmCredentials))]

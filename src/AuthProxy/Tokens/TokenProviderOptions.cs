@@ -24,10 +24,10 @@ public sealed class TokenProviderOptions
     /// <summary>IAM token URL. Default <c>https://iam.cloud.ibm.com/identity/token</c>; a bare base URL gets <c>/identity/token</c>.</summary>
     public string? TokenUrl { get; set; }
 
-    /// <summary>Optional IAM scope.</summary>
+    /// <summary>Optional IAM or OAuth 2.0 scope.</summary>
     public string? Scope { get; set; }
 
-    /// <summary>Optional IAM client id, sent with <see cref="ClientSecret"/> as Basic authentication.</summary>
+    /// <summary>IAM client id sent with <see cref="ClientSecret"/> as Basic authentication; the OAuth 2.0 client id.</summary>
     public string? ClientId { get; set; }
 
     /// <summary>Optional IAM client secret (secret).</summary>
@@ -39,8 +39,28 @@ public sealed class TokenProviderOptions
     /// <summary>IAM trusted profile id.</summary>
     public string? ProfileId { get; set; }
 
-    /// <summary>IAM trusted profile name.</summary>
+    /// <summary>IAM trusted profile name (with <see cref="AccountId"/> for <c>IamAssume</c>).</summary>
     public string? ProfileName { get; set; }
+
+    /// <summary>IAM trusted profile CRN (<c>IamAssume</c>, <c>VpcInstanceIdentity</c>).</summary>
+    public string? ProfileCrn { get; set; }
+
+    /// <summary>The account of <see cref="ProfileName"/> (<c>IamAssume</c>).</summary>
+    public string? AccountId { get; set; }
+
+    /// <summary>The VPC instance metadata service (<c>VpcInstanceIdentity</c>).</summary>
+    /// <remarks>Default <c>http://169.254.169.254</c>.</remarks>
+    public string? MetadataUrl { get; set; }
+
+    /// <summary>OAuth 2.0 <c>audience</c> form field (<c>OAuth2ClientCredentials</c>).</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>How <c>OAuth2ClientCredentials</c> authenticates: <c>Basic</c> (HTTP Basic, RFC 6749 §2.3.1) or <c>Body</c> (form fields).</summary>
+    /// <remarks>Default <c>Basic</c>.</remarks>
+    public string? ClientAuthentication { get; set; }
+
+    /// <summary>Extra form fields of an <c>OAuth2ClientCredentials</c> token request (an object of names and values).</summary>
+    public Dictionary<string, string>? Parameters { get; set; }
 
     /// <summary>Compute-resource token file for trusted profiles, read at each fetch.</summary>
     /// <remarks>Default: the first of <c>/var/run/secrets/tokens/vault-token</c> and <c>/var/run/secrets/tokens/sa-token</c> that exists.</remarks>

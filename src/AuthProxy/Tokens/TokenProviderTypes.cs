@@ -1,6 +1,7 @@
 using AuthProxy.Configuration;
 using AuthProxy.Tokens.CloudPak;
 using AuthProxy.Tokens.Iam;
+using AuthProxy.Tokens.OAuth2;
 using AuthProxy.Tokens.Sklm;
 
 namespace AuthProxy.Tokens;
@@ -17,9 +18,10 @@ internal static class TokenProviderTypes
     /// <summary>Every type AuthProxy knows, in the order the README documents them.</summary>
     public static readonly IReadOnlyList<TokenProviderType> All =
     [
-        new IamApiKeyType(), new IamTrustedProfileType(),
+        new IamApiKeyType(), new IamTrustedProfileType(), new IamAssumeType(), new VpcInstanceIdentityType(),
         new Cp4dAuthorizeType(), new Cp4dIdentityType(), new Cp4dSigninType(), new ZenApiKeyType(),
         SklmLoginType.Login, SklmLoginType.AccessToken,
+        new OAuth2ClientCredentialsType(),
     ];
 
     private static readonly Dictionary<string, TokenProviderType> ByName = All.ToDictionary(t => t.Name, StringComparer.Ordinal);

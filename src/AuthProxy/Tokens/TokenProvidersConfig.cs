@@ -76,6 +76,10 @@ internal static class TokenProvidersConfig
                 problems.Add(new ConfigProblem(option.Path,
                     $"does not apply to type '{type.Name}' (its options: {string.Join(", ", type.Options)}, and the common ones)"));
             }
+            else if (property.PropertyType == typeof(Dictionary<string, string>))
+            {
+                CheckNameValueObject(option, problems);
+            }
             else if (option.Value is null && option.GetChildren().Any())
             {
                 problems.Add(new ConfigProblem(option.Path, "must be a single value, not an object or array"));
@@ -116,6 +120,24 @@ internal static class TokenProvidersConfig
             if (!string.IsNullOrWhiteSpace(file) && FileStamp.TryGet(file, out var stamp) && stamp.IsWorldWritable)
             {
                 warnings.Add(new ConfigProblem($"{entry.Path}:{option}", "the file it names can be written by any user of this host (chmod o-w it)"));
+            }
+        }
+    }
+
+    /// <summary>An object option (<c>Parameters</c>): names mapped to single values.</summary>
+    private static void CheckNameValueObject(IConfigurationSection option, List<ConfigProblem> problems)
+    {
+        if (!string.IsNullOrEmpty(option.Value))
+        {
+            problems.Add(new ConfigProblem(option.Path, "must be an object of names and string values, e.g. { \"resource\": \"https://api.example.com\" }"));
+            return;
+        }
+
+        foreach (var field in option.GetChildren())
+        {
+            if (field.Value is null && field.GetChildren().Any())
+            {
+                problems.Add(new ConfigProblem(field.Path, "must be a single value, not an object or array"));
             }
         }
     }

@@ -143,12 +143,13 @@ public sealed class SchemaTests : IDisposable
     [Fact]
     public void Schema_InboundAuthAndAuthTokenOptions_AreTheProxys()
     {
-        string[] inbound = [InboundAuthConfigReader.ClientsKey, InboundAuthConfigReader.PoliciesKey, InboundAuthConfigReader.AllowAnonymousKey];
-        string[] client = [InboundAuthConfigReader.ApiKeyOption, InboundAuthConfigReader.ApiKeyFileOption, InboundAuthConfigReader.ApiKeySha256Option];
+        var inbound = InboundAuthConfigReader.SectionKeys;
+        var client = InboundAuthConfigReader.ClientOptions;
         string[] authToken = [AuthTokenTransformFactory.AuthTokenKey, AuthTokenTransformFactory.RetryBodyLimitKey];
 
         Assert.Equal(inbound.Order(), Names(Def("inboundAuth").GetProperty("properties")).Order());
         Assert.Equal(client.Order(), Names(Def("inboundClient").GetProperty("properties")).Order());
+        Assert.Equal(JwtIssuerConfigReader.Options.Order(), Names(Def("jwtIssuer").GetProperty("properties")).Order());
         var onlyAuthToken = Def("transform").GetProperty("then").GetProperty("propertyNames").GetProperty("enum").EnumerateArray().Select(e => e.GetString()!);
         Assert.Equal(authToken.Order(), onlyAuthToken.Order());
     }

@@ -12,6 +12,7 @@ namespace AuthProxy.Tests.Configuration;
 internal static class ShippedConfigs
 {
     public const string DefaultConfig = "config/authproxy.json";
+    public const string SandboxIdentitiesConfig = "config/sandbox-identities.json";
     public const string Schema = "config/authproxy.schema.json";
     public const string ConfigMap = "deploy/kubernetes/base/configmap.yaml";
     public const string TrustedProfileConfigMap = "deploy/kubernetes/examples/trusted-profile/authproxy-config.yaml";
@@ -26,6 +27,7 @@ internal static class ShippedConfigs
     public static IReadOnlyList<string> JsonFiles() =>
     [
         DefaultConfig,
+        SandboxIdentitiesConfig,
         .. Directory.GetFiles(FullPath("config/examples"), "*.json")
             .Select(f => Path.GetRelativePath(RepositoryRoot, f).Replace('\\', '/'))
             .Order(StringComparer.Ordinal),
@@ -35,7 +37,7 @@ internal static class ShippedConfigs
     public static IReadOnlyList<string> All() => [.. JsonFiles(), ConfigMap, TrustedProfileConfigMap];
 
     /// <summary>The shipped configurations meant for real IBM services (all but the sandbox default), which must hold no secret.</summary>
-    public static IReadOnlyList<string> ForRealServices() => [.. All().Where(f => f != DefaultConfig)];
+    public static IReadOnlyList<string> ForRealServices() => [.. All().Where(f => f != DefaultConfig && f != SandboxIdentitiesConfig)];
 
     /// <summary>The configuration's JSON text: the file itself, or the ConfigMap's <c>authproxy.json</c> block.</summary>
     public static string ReadJson(string relative)
@@ -76,7 +78,8 @@ internal static class ShippedConfigs
         bool Has(params string[] names) => names.Any(provider.ContainsKey);
         return (string?)provider["Type"] switch
         {
-            "IamApiKey" or "ZenApiKey" => Has("ApiKey", "ApiKeyFile") ? null : "ApiKey",
+            "IamApiKey" or "IamAssume" or "ZenApiKey" => Has("ApiKey", "ApiKeyFile") ? null : "ApiKey",
+            "OAuth2ClientCredentials" => Has("ClientSecret", "ClientSecretFile") ? null : "ClientSecret",
             "Cp4dAuthorize" => Has("ApiKey", "ApiKeyFile", "Password", "PasswordFile") ? null : "ApiKey",
             "Cp4dIdentity" or "Cp4dSignin" or "SklmLogin" or "SklmAccessToken" => Has("Password", "PasswordFile") ? null : "Password",
             _ => null,

@@ -102,6 +102,96 @@ public sealed class NoSecretLeakTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task NewProviderTypesAndJwtClients_AtTraceLevel_LeakNoSecretOrJwtAnywhere()
+    {
+        const string OAuthSecret = "oauth2-client-secret-SECRET-93ab";
+        const string OAuthToken = "oauth2-access-token-SECRET-4c1d";
+        using var cts = TestTimeouts.Cts();
+        await using var oauth = await FakeServer.StartAsync((context, request) => request.BodyText.Contains("scope=refused", StringComparison.Ordinal)
+            ? FakeIam.Json(context, 401, new { error = "invalid_client", error_description = "bad secret " + OAuthSecret })
+            : FakeIam.Json(context, 200, new { access_token = OAuthToken, token_type = "Bearer", expires_in = 3600 }));
+        await using var upstream = await FakeServer.StartAsync();
+        await using var env = await TestEnvironment.StartAsync(output, o =>
+        {
+            o.Sandbox = true;
+            o.Collector = true;
+            o.MinimumLevel = LogLevel.Trace;
+            o.Config = e => Identity.IdentitySandbox.Config(e.Sandbox,
+                """
+                "oauth": { "ClusterId": "plain", "Match": { "Path": "/oauth/{**rest}" }, "Transforms": [ { "PathRemovePrefix": "/oauth" }, { "AuthToken": "oauth" } ] },
+                "oauth-bad": { "ClusterId": "plain", "Match": { "Path": "/oauth-bad/{**rest}" }, "Transforms": [ { "PathRemovePrefix": "/oauth-bad" }, { "AuthToken": "oauth-bad" } ] },
+                "assume-bad": { "ClusterId": "keyprotect", "Match": { "Path": "/assume-bad/{**rest}" }, "Transforms": [ { "PathRemovePrefix": "/assume-bad" }, { "AuthToken": "assume-bad" } ] },
+                "plain": { "ClusterId": "plain", "Match": { "Path": "/plain/{**rest}" }, "Transforms": [ { "PathRemovePrefix": "/plain" } ] }
+                """,
+                $$""" "plain": { "Destinations": { "d": { "Address": "{{upstream.Url}}/" } } }""")
+                .Replace("\"TokenProviders\": {\n", $$"""
+                    "TokenProviders": {
+                      "oauth": { "Type": "OAuth2ClientCredentials", "TokenUrl": "{{oauth.Url}}/oauth2/token", "ClientId": "proxy", "ClientSecret": "{{OAuthSecret}}" },
+                      "oauth-bad": { "Type": "OAuth2ClientCredentials", "TokenUrl": "{{oauth.Url}}/oauth2/token", "ClientId": "proxy", "ClientSecret": "{{OAuthSecret}}", "Scope": "refused", "ClientAuthentication": "Body" },
+                      "assume-bad": { "Type": "IamAssume", "ApiKey": "{{SandboxDefaults.ApiKey}}", "ProfileId": "Profile-unknown", "TokenUrl": "{{e.Sandbox.Iam.Url}}/identity/token" },
+                    """, StringComparison.Ordinal);
+        });
+        var issuer = env.Sandbox.OidcIssuer;
+        var jwts = new List<string>();
+        var bodies = new StringBuilder();
+        async Task<HttpStatusCode> SendAsync(string path, string? jwt = null, string? key = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            if (jwt is not null)
+            {
+                jwts.Add(jwt);
+                request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + jwt);
+            }
+
+            if (key is not null)
+            {
+                request.Headers.Add("X-API-Key", key);
+            }
+
+            using var response = await env.Client.SendAsync(request, cts.Token);
+            bodies.AppendLine(await response.Content.ReadAsStringAsync(cts.Token));
+            return response.StatusCode;
+        }
+
+        string[] okPaths = ["/kms/api/v2/keys", "/kms-vpc/api/v2/keys", "/oauth/x", "/plain/x"];
+        foreach (var path in okPaths)
+        {
+            Assert.Equal(HttpStatusCode.OK, await SendAsync(path, issuer.Mint(Identity.IdentitySandbox.Billing)));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await SendAsync("/kms/api/v2/keys", issuer.Mint(Identity.IdentitySandbox.Reporting)));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync("/kms/api/v2/keys", key: Identity.IdentitySandbox.LegacyKey));
+        env.Sandbox.Tokens.RevokeAll();
+        Assert.Equal(HttpStatusCode.OK, await SendAsync("/kms/api/v2/keys", issuer.Mint(Identity.IdentitySandbox.Billing)));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync("/kms-vpc/api/v2/keys", issuer.Mint(Identity.IdentitySandbox.Billing)));
+        Assert.Equal(HttpStatusCode.BadGateway, await SendAsync("/oauth-bad/x", issuer.Mint(Identity.IdentitySandbox.Billing)));
+        Assert.Equal(HttpStatusCode.BadGateway, await SendAsync("/assume-bad/api/v2/keys", issuer.Mint(Identity.IdentitySandbox.Billing)));
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync("/kms/api/v2/keys", issuer.Mint(Identity.IdentitySandbox.Billing, audience: "other")));
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync("/kms/api/v2/keys", issuer.Mint("system:serviceaccount:x:intruder")));
+        bodies.AppendLine(await env.Client.GetStringAsync("/_authproxy/status", cts.Token));
+        Assert.All(upstream.Requests, r => Assert.DoesNotContain(jwts, j => (r.Header("Authorization") ?? "").Contains(j, StringComparison.Ordinal)));
+
+        await env.StopProxyAsync();
+        string[] secrets =
+        [
+            SandboxDefaults.ApiKey, Identity.IdentitySandbox.LegacyKey, OAuthSecret, OAuthToken,
+            Convert.ToBase64String(Encoding.UTF8.GetBytes("proxy:" + OAuthSecret)),
+            .. env.Sandbox.Tokens.Snapshot().Select(t => t.Value),
+            .. jwts,
+        ];
+        var logs = string.Join("\n", env.Proxy.Logs);
+        var exported = string.Concat(env.Collector.Requests.Select(r => Encoding.UTF8.GetString(r.Body)));
+        Assert.True(env.Proxy.Logs.Count > 100, "Trace logging produced too little to be a meaningful check");
+        Assert.Contains("assume request", bodies.ToString(), StringComparison.Ordinal);
+        foreach (var secret in secrets)
+        {
+            Assert.False(logs.Contains(secret, StringComparison.Ordinal), $"a secret ({secret[..4]}…) is in the logs");
+            Assert.False(exported.Contains(secret, StringComparison.Ordinal), $"a secret ({secret[..4]}…) is in exported telemetry");
+            Assert.False(bodies.ToString().Contains(secret, StringComparison.Ordinal), $"a secret ({secret[..4]}…) is in a problem body or the status");
+        }
+    }
+
     /// <summary>The shipped configuration pointed at the emulators, with an inbound client, a trusted-profile route and a refused SKLM login.</summary>
     private static string SandboxConfig(string template, SandboxEmulators sandbox, string crTokenFile) => template
         .Replace($"http://127.0.0.1:{SandboxDefaults.IamPort}", sandbox.Iam.Url, StringComparison.Ordinal)

@@ -44,6 +44,8 @@ internal static class ProviderTestKit
         ("/identity/token", new { access_token = token, expires_in = 3600 }),
         ("/idprovider/v1/auth/identitytoken", new { access_token = "iam-token-for-validate", expires_in = 3600 }),
         ("/SKLM/", new { userAuthId = token }),
+        ("/instance_identity/", new { access_token = token, expires_in = 3600 }),
+        ("/oauth2/", new { access_token = token, token_type = "Bearer", expires_in = 3600 }),
         ("/", new { _messageCode_ = "200", message = "success", token }),
     ];
 

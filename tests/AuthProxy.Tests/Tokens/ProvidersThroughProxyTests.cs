@@ -16,6 +16,9 @@ public sealed class ProvidersThroughProxyTests(ITestOutputHelper output)
     [InlineData("ZenApiKey")]
     [InlineData("SklmLogin")]
     [InlineData("SklmAccessToken")]
+    [InlineData("IamAssume")]
+    [InlineData("VpcInstanceIdentity")]
+    [InlineData("OAuth2ClientCredentials")]
     public async Task Get_RouteWithProvider_UpstreamReceivesProviderHeader(string type)
     {
         var expected = type switch
@@ -47,6 +50,9 @@ public sealed class ProvidersThroughProxyTests(ITestOutputHelper output)
             "Cp4dAuthorize" => $$"""{ "Type": "Cp4dAuthorize", "Url": "{{tokensUrl}}/icp4d-api", "Username": "admin", "ApiKey": "{{SecretValue}}" }""",
             "Cp4dIdentity" or "Cp4dSignin" => $$"""{ "Type": "{{type}}", "Url": "{{tokensUrl}}", "Username": "admin", "Password": "{{SecretValue}}" }""",
             "ZenApiKey" => $$"""{ "Type": "ZenApiKey", "Username": "admin", "ApiKey": "{{SecretValue}}" }""",
+            "IamAssume" => $$"""{ "Type": "IamAssume", "ApiKey": "{{SecretValue}}", "ProfileId": "Profile-1", "TokenUrl": "{{tokensUrl}}" }""",
+            "VpcInstanceIdentity" => $$"""{ "Type": "VpcInstanceIdentity", "MetadataUrl": "{{tokensUrl}}" }""",
+            "OAuth2ClientCredentials" => $$"""{ "Type": "OAuth2ClientCredentials", "TokenUrl": "{{tokensUrl}}/oauth2/token", "ClientId": "c", "ClientSecret": "{{SecretValue}}" }""",
             _ => $$"""{ "Type": "{{type}}", "Url": "{{tokensUrl}}", "UserId": "sklmadmin", "Password": "{{SecretValue}}" }""",
         };
         return $$"""

@@ -3,6 +3,7 @@ using AuthProxy.Configuration;
 using AuthProxy.Tokens;
 using AuthProxy.Tokens.CloudPak;
 using AuthProxy.Tokens.Iam;
+using AuthProxy.Tokens.OAuth2;
 using AuthProxy.Tokens.Sklm;
 using Microsoft.Extensions.Configuration;
 
@@ -30,6 +31,8 @@ public sealed class TokenProviderValidationTests
     [InlineData("ZenApiKey", "ApiKey,Username")]
     [InlineData("SklmLogin", "Password,Url,UserId")]
     [InlineData("SklmAccessToken", "Password,Url,UserId")]
+    [InlineData("IamAssume", "ApiKey,ProfileId")]
+    [InlineData("OAuth2ClientCredentials", "ClientId,ClientSecret,TokenUrl")]
     public void Validate_TypeOnly_ReportsEveryRequiredOptionWithItsPath(string type, string missing)
     {
         var problems = Problems(("Type", type));
@@ -51,6 +54,14 @@ public sealed class TokenProviderValidationTests
     [InlineData("ZenApiKey", typeof(ZenApiKeySource), "Username=admin", "ApiKey=k")]
     [InlineData("SklmLogin", typeof(SklmLoginSource), "Url=https://sklm.example.com:9443", "UserId=sklmadmin", "Password=p")]
     [InlineData("SklmAccessToken", typeof(SklmAccessTokenSource), "Url=https://sklm.example.com:9443", "UserId=sklmadmin", "Password=p")]
+    [InlineData("IamAssume", typeof(IamAssumeSource), "ApiKey=k", "ProfileId=Profile-1")]
+    [InlineData("IamAssume", typeof(IamAssumeSource), "ApiKey=k", "ProfileCrn=crn:v1:bluemix:public:iam-identity::a/1::profile:Profile-1", "Scope=ibm")]
+    [InlineData("IamAssume", typeof(IamAssumeSource), "ApiKey=k", "ProfileName=p", "AccountId=a1", "TokenUrl=https://private.iam.cloud.ibm.com")]
+    [InlineData("VpcInstanceIdentity", typeof(VpcInstanceIdentitySource))]
+    [InlineData("VpcInstanceIdentity", typeof(VpcInstanceIdentitySource), "MetadataUrl=http://169.254.169.254", "ProfileCrn=crn:v1:x")]
+    [InlineData("OAuth2ClientCredentials", typeof(OAuth2ClientCredentialsSource), "TokenUrl=https://idp.example.com/oauth2/token", "ClientId=c", "ClientSecret=s")]
+    [InlineData("OAuth2ClientCredentials", typeof(OAuth2ClientCredentialsSource), "TokenUrl=https://idp.example.com/token", "ClientId=c", "ClientSecret=s",
+        "ClientAuthentication=Body", "Scope=a b", "Audience=https://api.example.com", "Parameters:resource=urn:x", "Parameters:tenant=t1")]
     public void Validate_RequiredOptionsPresent_IsValidAndCreatesTheTypesSource(string type, Type sourceType, params string[] settings)
     {
         var all = settings.Select(s => s.Split('=', 2)).Select(p => (p[0], p[1])).Prepend(("Type", type)).ToArray();
@@ -155,5 +166,50 @@ public sealed class TokenProviderValidationTests
 
         Assert.NotEmpty(problems);
         Assert.All(problems, p => Assert.DoesNotContain(ProviderTestKit.SecretValue, p.Reason, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("ProfileName=p", "TokenProviders:x:AccountId", "required with ProfileName")]
+    [InlineData("AccountId=a", "TokenProviders:x:ProfileId", "required")]
+    [InlineData("ProfileId=p|ProfileCrn=c", "TokenProviders:x:ProfileId", "only one of")]
+    public void Validate_IamAssumeProfileChoice_IsReportedWithItsPath(string settings, string path, string reason)
+    {
+        var all = settings.Split('|').Select(s => s.Split('=', 2)).Select(p => (p[0], p[1])).Prepend(("ApiKey", "k")).Prepend(("Type", "IamAssume")).ToArray();
+
+        var problems = Problems(all);
+
+        Assert.Contains(problems, p => p.Path == path && p.Reason.Contains(reason, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Validate_VpcProfileIdAndCrn_IsRefused()
+    {
+        var problem = Assert.Single(Problems(("Type", "VpcInstanceIdentity"), ("ProfileId", "p"), ("ProfileCrn", "c")));
+
+        Assert.Equal("TokenProviders:x:ProfileId", problem.Path);
+    }
+
+    [Theory]
+    [InlineData("ClientAuthentication", "Header", "TokenProviders:x:ClientAuthentication", "Basic")]
+    [InlineData("Parameters", "resource=x", "TokenProviders:x:Parameters", "object of names")]
+    [InlineData("Parameters:grant_type", "password", "TokenProviders:x:Parameters:grant_type", "set by the grant")]
+    [InlineData("Parameters:scope", "x", "TokenProviders:x:Parameters:scope", "use the Scope option")]
+    [InlineData("Parameters:nested:deeper", "x", "TokenProviders:x:Parameters:nested", "single value")]
+    public void Validate_OAuth2Mistakes_AreReportedWithTheirPath(string option, string value, string path, string reason)
+    {
+        var problem = Assert.Single(Problems(("Type", "OAuth2ClientCredentials"), ("TokenUrl", "https://idp.example.com/token"),
+            ("ClientId", "c"), ("ClientSecret", "s"), (option, value)));
+
+        Assert.Equal(path, problem.Path);
+        Assert.Contains(reason, problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_ParametersOnAnotherType_DoesNotApply()
+    {
+        var problem = Assert.Single(Problems(("Type", "IamApiKey"), ("ApiKey", "k"), ("Parameters:resource", "x")));
+
+        Assert.Equal("TokenProviders:x:Parameters", problem.Path);
+        Assert.StartsWith("does not apply to type 'IamApiKey'", problem.Reason, StringComparison.Ordinal);
     }
 }

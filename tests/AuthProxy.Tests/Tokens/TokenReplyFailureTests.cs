@@ -89,6 +89,12 @@ public sealed class TokenReplyFailureTests(ITestOutputHelper output)
         {
             foreach (var reply in replies)
             {
+                // VpcInstanceIdentity's first request carries no secret at all: there is nothing an echo could leak.
+                if (type == "VpcInstanceIdentity" && reply == "json-error-echoing-secret")
+                {
+                    continue;
+                }
+
                 data.Add(type, reply);
             }
         }

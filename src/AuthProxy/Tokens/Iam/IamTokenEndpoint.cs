@@ -43,21 +43,39 @@ internal sealed class IamTokenEndpoint : IDisposable
     public async Task<TokenResult> RequestAsync(IEnumerable<KeyValuePair<string, string>> form, AuthenticationHeaderValue? authorization,
         IReadOnlyList<string> secrets, CancellationToken cancellationToken)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, TokenUrl) { Content = new FormUrlEncodedContent(form) };
-        request.Headers.Authorization = authorization;
-        var (reply, failure) = await _client.SendAsync(request, TokenJsonContext.Default.IamTokenReply, secrets, cancellationToken);
+        var (reply, failure) = await PostAsync(form, authorization, secrets, cancellationToken);
         if (failure is not null)
         {
             return failure;
         }
 
-        if (string.IsNullOrEmpty(reply!.AccessToken))
+        return TokenLifetime.Create("Bearer " + reply!.AccessToken, reply.AccessToken, reply.ExpiresIn, reply.Expiration,
+            _options, _time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// Posts <paramref name="form"/> and returns the reply's <c>access_token</c> itself, for a grant whose token is the input
+    /// of another request (the first step of <c>IamAssume</c>).
+    /// </summary>
+    public async Task<(string? AccessToken, TokenFailure? Failure)> RequestAccessTokenAsync(IEnumerable<KeyValuePair<string, string>> form,
+        IReadOnlyList<string> secrets, CancellationToken cancellationToken)
+    {
+        var (reply, failure) = await PostAsync(form, authorization: null, secrets, cancellationToken);
+        return (reply?.AccessToken, failure);
+    }
+
+    private async Task<(IamTokenReply? Reply, TokenFailure? Failure)> PostAsync(IEnumerable<KeyValuePair<string, string>> form,
+        AuthenticationHeaderValue? authorization, IReadOnlyList<string> secrets, CancellationToken cancellationToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, TokenUrl) { Content = new FormUrlEncodedContent(form) };
+        request.Headers.Authorization = authorization;
+        var (reply, failure) = await _client.SendAsync(request, TokenJsonContext.Default.IamTokenReply, secrets, cancellationToken);
+        if (failure is not null)
         {
-            return TokenEndpointClient.MissingField("access_token");
+            return (null, failure);
         }
 
-        return TokenLifetime.Create("Bearer " + reply.AccessToken, reply.AccessToken, reply.ExpiresIn, reply.Expiration,
-            _options, _time.GetUtcNow());
+        return string.IsNullOrEmpty(reply!.AccessToken) ? (null, TokenEndpointClient.MissingField("access_token")) : (reply, null);
     }
 
     public void Dispose() => _client.Dispose();
