@@ -145,19 +145,21 @@ internal sealed class TokenCache : IDisposable
         var acceptedHere = acceptance.Contains(resource);
         var now = _time.GetUtcNow().UtcTicks;
 
-        // (c) A request that started later was accepted with it: the upstream is accepting the token.
-        if (acceptance.LatestAcceptedStart > startTick)
-        {
-            return Refuse("a request that started later was accepted with the same token");
-        }
-
         // (d) This resource accepted the token before: it was revoked. Dropped at once, whatever the budget, unless a recent
         // guess like this one was disproved (its retry got 401 too), which is how a client could make every request a fetch.
+        // Judged before (c): at a revocation, a request that started later may still have been accepted just before it took
+        // effect, and the refused request must be retried (the chaos soak catches that race).
         if (acceptedHere && canRetry && !_refusing.Contains(resource) && now >= Volatile.Read(ref _revocationGuessesFromTicks))
         {
             return Invalidate(sent, "the upstream answered 401 on a resource that had accepted it (revoked)")
                 ? UnauthorizedVerdict.Revoked
                 : UnauthorizedVerdict.RetryWithCurrent;
+        }
+
+        // (c) A request that started later was accepted with it: the upstream is accepting the token.
+        if (acceptance.LatestAcceptedStart > startTick)
+        {
+            return Refuse("a request that started later was accepted with the same token");
         }
 
         // (f) This resource refused a fresh token before and accepted none since.
