@@ -21,7 +21,9 @@ internal static class ProblemResponse
         if (GrpcWire.IsGrpcRequest(context.Request))
         {
             WriteGrpc(response, status, detail, retryAfter);
-            return Task.CompletedTask;
+            // Completing now sends the headers with the end of the stream (trailers-only), and marks the response as
+            // set: with status 200, YARP would otherwise not see that a transform answered, and forward.
+            return response.CompleteAsync();
         }
 
         response.StatusCode = status;
@@ -60,8 +62,8 @@ internal static class ProblemResponse
     /// <summary>
     /// A trailers-only gRPC answer: HTTP 200, <c>content-type: application/grpc</c>, <c>grpc-status</c> mapped from
     /// <paramref name="status"/> by gRPC's HTTP-to-gRPC table, <c>grpc-message</c> (percent-encoded) carrying the problem's
-    /// detail, and <c>grpc-retry-pushback-ms</c> when the client should wait. No body: Kestrel then sends the headers
-    /// with the end of the stream, which is what gRPC calls trailers-only.
+    /// detail, and <c>grpc-retry-pushback-ms</c> when the client should wait. No body: completed at once, Kestrel sends
+    /// the headers with the end of the stream, which is what gRPC calls trailers-only.
     /// </summary>
     internal static void WriteGrpc(HttpResponse response, int status, string detail, TimeSpan? retryAfter)
     {

@@ -90,7 +90,7 @@ internal sealed class RecordingRequestStream : Stream
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = await _inner.ReadAsync(buffer, cancellationToken);
-        if (read == 0)
+        if (read == 0 && !buffer.IsEmpty) // YARP reads zero bytes to wait for data: that 0 is no end of stream
         {
             IsComplete = !Overflowed;
         }
@@ -110,7 +110,7 @@ internal sealed class RecordingRequestStream : Stream
     public override int Read(Span<byte> buffer)
     {
         var read = _inner.Read(buffer);
-        if (read == 0)
+        if (read == 0 && !buffer.IsEmpty)
         {
             IsComplete = !Overflowed;
         }
