@@ -58,9 +58,17 @@ internal sealed class RecordingRequestStream : Stream
     {
         while (!IsComplete && !Overflowed)
         {
-            if (!_reader.TryRead(out var result))
+            ReadResult result;
+            try
             {
-                return false;
+                if (!_reader.TryRead(out result))
+                {
+                    return false;
+                }
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or OperationCanceledException or BadHttpRequestException)
+            {
+                return false; // a body that cannot be read on: not replayable, the upstream's answer goes out as it came
             }
 
             foreach (var segment in result.Buffer)
