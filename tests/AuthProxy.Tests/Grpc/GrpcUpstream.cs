@@ -69,6 +69,7 @@ public sealed class GrpcUpstream : IAsyncDisposable
         var app = builder.Build();
         upstream._app = app;
         app.MapGrpcService<EchoService>();
+        app.MapGrpcService<Grep11Service>();
         await app.StartAsync();
         upstream.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return upstream;
