@@ -9,6 +9,7 @@ internal sealed class EchoService(GrpcUpstream upstream) : Echo.EchoBase
     public override Task<EchoReply> Unary(EchoRequest request, ServerCallContext context)
     {
         upstream.Record(context);
+        context.ResponseTrailers.Add("x-echo-trailer", "kept");
         return Task.FromResult(Reply(request.Text, context, request.Payload.Length, 0));
     }
 

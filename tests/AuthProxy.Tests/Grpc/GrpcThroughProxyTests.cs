@@ -24,13 +24,15 @@ public sealed class GrpcThroughProxyTests(ITestOutputHelper output)
         using var channel = rig.Channel();
         var client = rig.Client(channel);
 
-        var reply = await client.UnaryAsync(new EchoRequest { Text = "hello" }, Deadline());
+        using var unary = client.UnaryAsync(new EchoRequest { Text = "hello" }, Deadline());
+        var reply = await unary.ResponseAsync;
         using var stream = client.ServerStream(new EchoRequest { Text = "tick", Count = 3 }, Deadline());
         var replies = await stream.ResponseStream.ReadAllAsync().ToListAsync();
 
         Assert.StartsWith(tlsListener ? "https://" : "http://", rig.GrpcUrl);
         Assert.Equal("hello", reply.Text);
         Assert.Equal("Bearer tok-1", reply.Authorization);
+        Assert.Equal("kept", unary.GetTrailers().GetValue("x-echo-trailer")); // the upstream's trailing metadata
         Assert.Equal(["tick 0", "tick 1", "tick 2"], replies.Select(r => r.Text));
         Assert.All(replies, r => Assert.Equal("Bearer tok-1", r.Authorization));
         Assert.Equal(StatusCode.OK, stream.GetStatus().StatusCode);
