@@ -100,7 +100,8 @@ internal static class GrpcWire
     public static bool IsTrailersOnlyUnauthenticated(HttpResponseMessage response)
     {
         ArgumentNullException.ThrowIfNull(response);
-        return response.Headers.NonValidated.TryGetValues(StatusHeader, out var values) && values.Count == 1 &&
+        return response.StatusCode == System.Net.HttpStatusCode.OK &&
+            response.Headers.NonValidated.TryGetValues(StatusHeader, out var values) && values.Count == 1 &&
             values.ToString().Trim() == "16";
     }
 }
