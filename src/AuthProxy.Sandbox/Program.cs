@@ -7,6 +7,11 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 
 // The sandbox: IBM service emulators on fixed loopback ports plus the real proxy in-process, for the demo.
+if (args is ["grpc-call", .. var callArgs])
+{
+    return await AuthProxy.Sandbox.Grep11.GrpcCallCommand.RunAsync(callArgs, Console.Out, Console.Error);
+}
+
 var arguments = SandboxArguments.Parse(args, out var argumentError);
 if (argumentError is not null)
 {
@@ -54,6 +59,7 @@ await using (emulators)
     Console.WriteLine($"  SKLM         {emulators.Sklm.Url}/SKLM/rest/v1   (user '{SandboxDefaults.SklmUserId}', password '{SandboxDefaults.SklmPassword}')");
     Console.WriteLine($"  VPC metadata {emulators.VpcMetadata.Url}/instance_identity/v1   (trusted profile '{SandboxDefaults.TrustedProfileId}')");
     Console.WriteLine($"  OIDC issuer  {emulators.OidcIssuer.JwksUrl}   (mint a JWT: curl -s '{emulators.OidcIssuer.Url}{AuthProxy.Sandbox.Oidc.OidcIssuerEmulator.MintPath}?sub=<subject>')");
+    Console.WriteLine($"  GREP11       {emulators.Grep11.Url}   (gRPC over h2c: grep11.Crypto, bluemix-instance {SandboxDefaults.KeyProtectInstanceId})");
 
     if (arguments.EmulatorsOnly)
     {
@@ -63,7 +69,9 @@ await using (emulators)
         return 0;
     }
 
-    var proxyArgs = SandboxConfigLocator.WithConfig(arguments.ProxyArgs, Directory.GetCurrentDirectory(), AppContext.BaseDirectory).ToArray();
+    var proxyArgs = SandboxListeners.WithGrpcListener(
+        SandboxConfigLocator.WithConfig(arguments.ProxyArgs, Directory.GetCurrentDirectory(), AppContext.BaseDirectory),
+        arguments.GrpcPort, Environment.GetEnvironmentVariable).ToArray();
     WebApplication proxy;
     try
     {
@@ -100,12 +108,20 @@ await using (emulators)
             return 1;
         }
 
+        var grpcUrl = proxy.Configuration[$"Kestrel:Endpoints:{SandboxListeners.GrpcEndpoint}:Url"];
         var proxyUrl = proxy.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
+            .Where(a => grpcUrl is null || !string.Equals(a.TrimEnd('/'), grpcUrl, StringComparison.OrdinalIgnoreCase))
             .OrderBy(a => a.StartsWith("http://", StringComparison.Ordinal) ? 0 : 1).First();
         Console.WriteLine();
         Console.WriteLine($"AuthProxy listening on {proxyUrl} with configuration {SandboxConfigLocator.Describe(proxyArgs)}");
         Console.WriteLine($"Dashboard (this host only): {AuthProxyApp.DashboardUrl(proxy, proxyUrl)}");
-        var curlLines = CurlLines.Build(proxy.Configuration, proxyUrl, new EmulatorUrls(emulators.KeyProtect.Url, emulators.CloudPak.Url, emulators.Sklm.Url, emulators.OidcIssuer.Url));
+        if (grpcUrl is not null)
+        {
+            Console.WriteLine($"AuthProxy listening for gRPC (HTTP/2 without TLS) on {grpcUrl}");
+        }
+
+        var curlLines = CurlLines.Build(proxy.Configuration, proxyUrl, new EmulatorUrls(emulators.KeyProtect.Url, emulators.CloudPak.Url,
+            emulators.Sklm.Url, emulators.OidcIssuer.Url, emulators.Grep11.Url, grpcUrl));
         if (curlLines.Count == 0)
         {
             Console.WriteLine("No route of this configuration leads to an emulator.");
@@ -137,4 +153,5 @@ static void PrintCounters(SandboxEmulators emulators)
     Console.WriteLine($"  SKLM         {emulators.Sklm.Counters}");
     Console.WriteLine($"  VPC metadata {emulators.VpcMetadata.Counters}");
     Console.WriteLine($"  OIDC issuer  {emulators.OidcIssuer.Counters}");
+    Console.WriteLine($"  GREP11       {emulators.Grep11.Counters}");
 }

@@ -9,7 +9,8 @@ namespace AuthProxy.Sandbox.CloudPak;
 /// <summary>
 /// Cloud Pak for Data's sign-in endpoints (<c>/icp4d-api/v1/authorize</c>, the identity provider's
 /// <c>identitytoken</c> followed by <c>/v1/preauth/validateAuth</c>, and <c>/v1/preauth/signin</c>) and a small
-/// watsonx.ai-like API (<c>GET /ml/v4/deployments</c>, <c>POST /ml/v1/text/generation</c>) that accepts a live
+/// watsonx.ai-like API (<c>GET /ml/v4/deployments</c>, <c>POST /ml/v1/text/generation</c> and its server-sent-events
+/// twin <c>POST /ml/v1/text/generation_stream</c>, one event per generated token) that accepts a live
 /// platform JWT as <c>Bearer</c>, or <c>ZenApiKey base64(username:apikey)</c>.
 /// Platform JWTs carry <c>exp</c>/<c>iat</c>; the replies state no lifetime, as Cloud Pak's do.
 /// </summary>
@@ -21,6 +22,7 @@ public sealed class CloudPakEmulator : Emulator
     public const string SigninPath = "/v1/preauth/signin";
     public const string DeploymentsPath = "/ml/v4/deployments";
     public const string TextGenerationPath = "/ml/v1/text/generation";
+    public const string TextGenerationStreamPath = "/ml/v1/text/generation_stream";
 
     /// <summary>Issuer name of platform JWTs (the ones the API accepts).</summary>
     public const string Issuer = "cpd";
@@ -39,7 +41,12 @@ public sealed class CloudPakEmulator : Emulator
     {
         _users = options.Users.ToDictionary(u => u.Username, StringComparer.Ordinal);
         _lifetime = new LiveDuration(options.TokenLifetime);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.TextStreamInterval, TimeSpan.Zero);
+        TextStreamInterval = options.TextStreamInterval;
     }
+
+    /// <summary>The pause between two events of a text generation stream.</summary>
+    public TimeSpan TextStreamInterval { get; }
 
     /// <summary>Lifetime of tokens issued from now on.</summary>
     public TimeSpan TokenLifetime
@@ -60,6 +67,7 @@ public sealed class CloudPakEmulator : Emulator
         endpoints.MapPost(SigninPath, SigninAsync);
         endpoints.MapGet(DeploymentsPath, DeploymentsAsync);
         endpoints.MapPost(TextGenerationPath, TextGenerationAsync);
+        endpoints.MapPost(TextGenerationStreamPath, TextGenerationStreamAsync);
     }
 
     /// <summary><c>{"username","api_key"}</c> or <c>{"username","password"}</c> → <c>{"token"}</c>.</summary>
@@ -271,6 +279,58 @@ public sealed class CloudPakEmulator : Emulator
                 ["stop_reason"] = "eos_token",
             }),
         });
+    }
+
+    /// <summary>
+    /// watsonx.ai's streaming generation: <c>text/event-stream</c>, one <c>message</c> event per generated token (each
+    /// a generation result holding that token), <see cref="TextStreamInterval"/> apart, each flushed as it is written;
+    /// the last says <c>stop_reason: eos_token</c>.
+    /// </summary>
+    private async Task TextGenerationStreamAsync(HttpContext context)
+    {
+        if (await AuthorizeApiAsync(context) is null)
+        {
+            return;
+        }
+
+        var json = await EmulatorHttp.ReadJsonObjectAsync(context);
+        var input = EmulatorHttp.GetString(json, "input");
+        if (string.IsNullOrEmpty(input))
+        {
+            await RefuseAsync(context, RejectionReason.BadRequest, StatusCodes.Status400BadRequest,
+                ApiError(context, StatusCodes.Status400BadRequest, "json_validation_error", "Json document validation error: 'input' is required"));
+            return;
+        }
+
+        var modelId = EmulatorHttp.GetString(json, "model_id") ?? "ibm/granite-13b-instruct-v2";
+        var inputTokens = input.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        var tokens = ("Sandbox says: " + input).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            if (i > 0 && TextStreamInterval > TimeSpan.Zero)
+            {
+                await Task.Delay(TextStreamInterval, Time, context.RequestAborted);
+            }
+
+            var last = i == tokens.Length - 1;
+            var result = new JsonObject
+            {
+                ["model_id"] = modelId,
+                ["created_at"] = Time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+                ["results"] = new JsonArray(new JsonObject
+                {
+                    ["generated_text"] = (i == 0 ? "" : " ") + tokens[i],
+                    ["generated_token_count"] = i + 1,
+                    ["input_token_count"] = inputTokens,
+                    ["stop_reason"] = last ? "eos_token" : "not_finished",
+                }),
+            };
+            await context.Response.WriteAsync($"id: {i + 1}\nevent: message\ndata: {result.ToJsonString()}\n\n", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+        }
     }
 
     /// <summary>

@@ -1,13 +1,16 @@
 namespace AuthProxy.Sandbox.Hosting;
 
 /// <summary>
-/// Ready-to-paste <c>curl</c> commands for the routes of the loaded proxy configuration that lead to an emulator.
+/// Ready-to-paste <c>curl</c> commands (and <c>grpc-call</c> ones for gRPC) for the routes of the loaded proxy configuration that lead to an emulator.
 /// Routes to anything else, or whose path cannot be derived (no trailing catch-all), get none.
 /// </summary>
 internal static class CurlLines
 {
     private const string KeyProtectBody =
         """{"metadata":{"collectionType":"application/vnd.ibm.kms.key+json","collectionTotal":1},"resources":[{"type":"application/vnd.ibm.kms.key+json","name":"demo-key","extractable":false}]}""";
+
+    /// <summary>The bundled gRPC client (a running sandbox is already built, hence --no-build).</summary>
+    private const string GrpcCall = "dotnet run --no-build --project src/AuthProxy.Sandbox -- grpc-call";
 
     private const string GenerationBody = """{"model_id":"ibm/granite-13b-instruct-v2","input":"Hello from the sandbox","project_id":"sandbox-project"}""";
 
@@ -18,9 +21,25 @@ internal static class CurlLines
         var proxy = proxyUrl.TrimEnd('/');
         var needsClientKey = configuration.GetSection("InboundAuth:Clients").GetChildren().Any();
         var jwtClients = JwtClients(configuration, emulators.OidcIssuer);
+        var streamShown = false;
         foreach (var route in configuration.GetSection("ReverseProxy:Routes").GetChildren())
         {
             var target = Target(configuration, route["ClusterId"], emulators);
+            if (target == "grep11")
+            {
+                if (emulators.ProxyGrpc is { } grpc)
+                {
+                    var apiKey = needsClientKey && !string.Equals(route["AuthorizationPolicy"], "Anonymous", StringComparison.OrdinalIgnoreCase)
+                        ? " --api-key \"$AUTHPROXY_CLIENT_KEY\""
+                        : "";
+                    lines.Add(($"route '{route.Key}' → GREP11 emulator over gRPC: 16 random bytes", $"{GrpcCall} {grpc} GenerateRandom --len 16{apiKey}"));
+                    lines.Add(($"route '{route.Key}' → GREP11 emulator over gRPC: a server stream of 5 replies",
+                        $"{GrpcCall} {grpc} GenerateRandomStream --len 8 --count 5{apiKey}"));
+                }
+
+                continue;
+            }
+
             var basePath = BasePath(route);
             if (target is null || basePath is null)
             {
@@ -57,6 +76,13 @@ internal static class CurlLines
                     lines.Add(($"route '{route.Key}' → Cloud Pak emulator: list deployments", $"curl -s{clientKey} '{url}ml/v4/deployments?version=2024-05-01'"));
                     lines.Add(($"route '{route.Key}' → Cloud Pak emulator: generate text",
                         $"curl -s{clientKey} -X POST '{url}ml/v1/text/generation?version=2024-05-01' -H 'Content-Type: application/json' -d '{GenerationBody}'"));
+                    if (!streamShown)
+                    {
+                        // Once: the stream is the same whatever the route's credential.
+                        streamShown = true;
+                        lines.Add(($"route '{route.Key}' → Cloud Pak emulator: stream generated text (server-sent events, one per token)",
+                            $"curl -sN{clientKey} -X POST '{url}ml/v1/text/generation_stream?version=2024-05-01' -H 'Accept: text/event-stream' -H 'Content-Type: application/json' -d '{GenerationBody}'"));
+                    }
                     break;
                 case "sklm":
                     lines.Add(($"route '{route.Key}' → SKLM emulator: list keys", $"curl -s{clientKey} {url}SKLM/rest/v1/ckms/keys"));
@@ -126,6 +152,11 @@ internal static class CurlLines
             if (authority == Authority(emulators.Sklm))
             {
                 return "sklm";
+            }
+
+            if (emulators.Grep11 is { } grep11 && authority == Authority(grep11))
+            {
+                return "grep11";
             }
         }
 

@@ -5,6 +5,7 @@ using AuthProxy.Sandbox.Tokens;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AuthProxy.Sandbox.Hosting;
@@ -113,6 +114,15 @@ public abstract class Emulator : IAsyncDisposable
     /// <summary>Maps the emulator's endpoints.</summary>
     private protected abstract void MapEndpoints(IEndpointRouteBuilder endpoints);
 
+    /// <summary>The HTTP versions the emulator's listener speaks (cleartext, so one of them).</summary>
+    /// <remarks>Default HTTP/1.1.</remarks>
+    private protected virtual HttpProtocols Protocols => HttpProtocols.Http1;
+
+    /// <summary>Registers what the emulator's endpoints need beyond routing (a gRPC service, say).</summary>
+    private protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     /// <summary>Counts a request to the token endpoint at <paramref name="path"/> and runs <see cref="BeforeToken"/>: true when the hook answered.</summary>
     private protected Task<bool> TokenRequestHandledAsync(HttpContext context, string path)
     {
@@ -168,10 +178,11 @@ public abstract class Emulator : IAsyncDisposable
         builder.Services.AddRoutingCore();
         builder.Services.AddLogging(logging => _configureLogging?.Invoke(logging));
         builder.Services.AddSingleton<IHostLifetime, ManualHostLifetime>();
+        ConfigureServices(builder.Services);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(IPAddress.Loopback, _port);
+            kestrel.Listen(IPAddress.Loopback, _port, listen => listen.Protocols = Protocols);
         });
 
         _app = builder.Build();

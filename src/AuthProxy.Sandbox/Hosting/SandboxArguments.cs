@@ -5,15 +5,18 @@ namespace AuthProxy.Sandbox.Hosting;
 
 /// <summary>
 /// The sandbox runner's own arguments (<c>--emulators-only</c>, <c>--iam-port</c>, <c>--keyprotect-port</c>,
-/// <c>--cloudpak-port</c>, <c>--sklm-port</c>, <c>--help</c>); everything else is passed to the proxy.
+/// <c>--cloudpak-port</c>, <c>--sklm-port</c>, <c>--grep11-port</c>, <c>--grpc-port</c>, <c>--help</c>); everything else
+/// is passed to the proxy.
 /// </summary>
 internal sealed class SandboxArguments
 {
     public const string Usage = """
         Usage: dotnet run --project src/AuthProxy.Sandbox -- [sandbox options] [proxy arguments]
 
-        Starts local emulators of IBM IAM, Key Protect, Cloud Pak for Data and SKLM, then AuthProxy in-process
-        (default configuration config/authproxy.json, listener http://127.0.0.1:8080).
+        Starts local emulators of IBM IAM, Key Protect, Cloud Pak for Data, SKLM and HPCS GREP11, then AuthProxy
+        in-process (default configuration config/authproxy.json, listeners http://127.0.0.1:8080 for HTTP/1.1 and
+        http://127.0.0.1:8081 for gRPC over HTTP/2).
+        Usage: dotnet run --project src/AuthProxy.Sandbox -- grpc-call --help   (a gRPC call through the proxy)
 
         Sandbox options:
           --emulators-only       start only the emulators (for a proxy run as a separate process)
@@ -21,6 +24,8 @@ internal sealed class SandboxArguments
           --keyprotect-port N    Key Protect emulator port (default 8092)
           --cloudpak-port N      Cloud Pak emulator port (default 8093)
           --sklm-port N          SKLM emulator port (default 8094)
+          --grep11-port N        GREP11 emulator port (default 8095)
+          --grpc-port N          the proxy's HTTP/2 (h2c) listener for gRPC (default 8081)
           -h, --help             show this text
           --version              show the version
         Proxy arguments: --config PATH, --urls URL, --Section:Key VALUE (see AuthProxy --help).
@@ -34,6 +39,9 @@ internal sealed class SandboxArguments
     public SandboxEmulatorsOptions Emulators { get; } = new();
 
     public bool EmulatorsOnly { get; private set; }
+
+    /// <summary>The port of the proxy's h2c listener for gRPC.</summary>
+    public int GrpcPort { get; private set; } = SandboxDefaults.ProxyGrpcPort;
 
     public bool Help { get; private set; }
 
@@ -73,6 +81,17 @@ internal sealed class SandboxArguments
                     break;
                 case "--sklm-port":
                     parsed.Emulators.SklmPort = ReadPort(args, ref i, name, inlineValue, ref error);
+                    break;
+                case "--grep11-port":
+                    parsed.Emulators.Grep11Port = ReadPort(args, ref i, name, inlineValue, ref error);
+                    break;
+                case "--grpc-port":
+                    parsed.GrpcPort = ReadPort(args, ref i, name, inlineValue, ref error);
+                    if (parsed.GrpcPort == 0 && error is null)
+                    {
+                        error = "--grpc-port needs a port number from 1 to 65535 (the printed gRPC command names it)";
+                    }
+
                     break;
                 default:
                     rest.Add(args[i]);

@@ -10,7 +10,11 @@ public static class SandboxDefaults
     public const int KeyProtectPort = 8092;
     public const int CloudPakPort = 8093;
     public const int SklmPort = 8094;
-    public const int VpcMetadataPort = 8095;
+    public const int Grep11Port = 8095;
+
+    /// <summary>The proxy's cleartext HTTP/2 (h2c) listener for gRPC clients, beside its HTTP/1.1 one on 8080.</summary>
+    public const int ProxyGrpcPort = 8081;
+    public const int VpcMetadataPort = 8097;
     public const int OidcIssuerPort = 8096;
 
     /// <summary>The IBM Cloud API key the IAM emulator accepts.</summary>

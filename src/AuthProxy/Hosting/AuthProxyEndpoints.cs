@@ -25,6 +25,7 @@ internal static class AuthProxyEndpoints
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseMiddleware<RouteTimeoutAnswer>();
+            pipeline.UseMiddleware<GrpcForwarderErrorAnswer>();
             // First, so a retry after an upstream 401 runs YARP's own steps (and the forwarder) again.
             pipeline.UseMiddleware<UpstreamRetryMiddleware>();
             pipeline.UseSessionAffinity();

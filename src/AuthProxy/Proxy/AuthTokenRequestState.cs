@@ -14,6 +14,9 @@ internal sealed class AuthTokenRequestState
     /// <summary>The body is buffered (or there is none), so the request can be sent again.</summary>
     public bool Replayable { get; set; }
 
+    /// <summary>A gRPC call's body, kept as it streams; replayable once complete within the buffer (null for other requests).</summary>
+    public RecordingRequestStream? Recording { get; set; }
+
     /// <summary>How many times the request transform ran: 1 on the first attempt, 2 on the retry.</summary>
     public int Attempts { get; set; }
 

@@ -1,3 +1,4 @@
+using AuthProxy.Http;
 using AuthProxy.Tokens;
 using Yarp.ReverseProxy.Transforms;
 
@@ -6,7 +7,8 @@ namespace AuthProxy.Proxy;
 /// <summary>
 /// Weighs every upstream answer on an <c>AuthToken</c> route against the token the request sent (README "How tokens
 /// behave"): a non-401 records where the token is accepted; a 401 is judged by <see cref="TokenCache.JudgeUnauthorized"/>
-/// — a refusal of the request goes to the client, otherwise the 401 is held back so the middleware retries.
+/// — a refusal of the request goes to the client, otherwise the 401 is held back so the middleware retries. A gRPC
+/// answer whose headers carry <c>grpc-status: 16</c> (a trailers-only <c>UNAUTHENTICATED</c>) is a 401 here (CONTRACT §7).
 /// </summary>
 internal sealed class UnauthorizedResponseTransform(AuthTokenRoute route) : ResponseTransform
 {
@@ -19,7 +21,7 @@ internal sealed class UnauthorizedResponseTransform(AuthTokenRoute route) : Resp
         }
 
         var resource = ResourceKey.Of(route.ResourceSeed, context.HttpContext.Request);
-        if (response.StatusCode != System.Net.HttpStatusCode.Unauthorized)
+        if (response.StatusCode != System.Net.HttpStatusCode.Unauthorized && !GrpcWire.IsTrailersOnlyUnauthenticated(response))
         {
             cache.RecordAccepted(token, resource, state.StartTick);
             return default;
@@ -31,11 +33,14 @@ internal sealed class UnauthorizedResponseTransform(AuthTokenRoute route) : Resp
             cache.RevocationDisproved(); // a new token was refused too: the guess was wrong
         }
 
-        var verdict = cache.JudgeUnauthorized(token, state.CurrentAtStart, state.StartTick, resource, canRetry: first && state.Replayable);
+        // A gRPC call streams while it is forwarded: it may be replayed when it turns out complete within the buffer,
+        // which the middleware decides once the forwarder has let go of the body.
+        var replayable = state.Replayable || state.Recording is { Overflowed: false };
+        var verdict = cache.JudgeUnauthorized(token, state.CurrentAtStart, state.StartTick, resource, canRetry: first && replayable);
         if (first)
         {
             state.Verdict = verdict;
-            if (verdict != UnauthorizedVerdict.Refused && state.Replayable)
+            if (verdict != UnauthorizedVerdict.Refused && replayable)
             {
                 state.RetryRequested = true;
                 context.SuppressResponseBody = true;

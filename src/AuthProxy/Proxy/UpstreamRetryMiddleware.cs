@@ -1,3 +1,4 @@
+using AuthProxy.Http;
 using AuthProxy.Telemetry;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -32,7 +33,13 @@ internal sealed partial class UpstreamRetryMiddleware(RequestDelegate next, Auth
 
         var state = new AuthTokenRequestState();
         context.Features.Set(state);
-        if (route.RetryBodyLimit > 0)
+        if (route.RetryBodyLimit > 0 && GrpcWire.IsGrpcRequest(context.Request) &&
+            context.Features.Get<IHttpRequestBodyDetectionFeature>() is not { CanHaveBody: false })
+        {
+            // A gRPC call streams from the first byte: a bidirectional call would wait forever for a buffer to fill.
+            state.Recording = Record(context, route.RetryBodyLimit, _budget);
+        }
+        else if (route.RetryBodyLimit > 0)
         {
             try
             {
@@ -54,10 +61,22 @@ internal sealed partial class UpstreamRetryMiddleware(RequestDelegate next, Auth
         await next(context);
         if (state.RetryRequested && !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
+            if (state.Recording is { } recording)
+            {
+                if (!recording.TryComplete())
+                {
+                    // Still streaming, or past the buffer: the upstream's own UNAUTHENTICATED goes to the client as it came.
+                    GrpcCallNotReplayable(logger, proxy.Route.Config.RouteId, recording.Overflowed ? "larger than the retry buffer" : "not complete");
+                    return;
+                }
+
+                context.Request.Body = recording.Replay();
+            }
+
             var provider = state.Cache?.Name ?? route.Slot.Name;
             metrics.Retried(provider);
             RetryingAfterUnauthorized(logger, proxy.Route.Config.RouteId, provider);
-            context.Response.Clear();
+            context.Response.Clear(); // also the upstream's trailers-only UNAUTHENTICATED: it must not reach the client
             if (context.Request.Body.CanSeek)
             {
                 context.Request.Body.Position = 0;
@@ -65,6 +84,16 @@ internal sealed partial class UpstreamRetryMiddleware(RequestDelegate next, Auth
 
             await next(context); // one retry at most: the response transform requests none on a second attempt
         }
+    }
+
+    /// <summary>Makes the gRPC call's body keep its first bytes as they stream to the upstream (<see cref="RecordingRequestStream"/>).</summary>
+    internal static RecordingRequestStream Record(HttpContext context, long limit, RetryBufferBudget budget)
+    {
+        var lease = new RetryBufferLease(budget);
+        context.Response.RegisterForDispose(lease);
+        var recording = new RecordingRequestStream(context.Request.Body, context.Request.BodyReader, lease, limit);
+        context.Request.Body = recording;
+        return recording;
     }
 
     /// <summary>
@@ -146,6 +175,9 @@ internal sealed partial class UpstreamRetryMiddleware(RequestDelegate next, Auth
 
     [LoggerMessage(2001, LogLevel.Debug, "Route '{RouteId}': the request body could not be read ({ExceptionType}); not forwarded.")]
     private static partial void BodyReadFailed(ILogger logger, string routeId, string exceptionType);
+
+    [LoggerMessage(2002, LogLevel.Debug, "Route '{RouteId}': upstream answered UNAUTHENTICATED; the gRPC call is {Why}, so it is not retried.")]
+    private static partial void GrpcCallNotReplayable(ILogger logger, string routeId, string why);
 
     [LoggerMessage(2000, LogLevel.Debug, "Route '{RouteId}': upstream answered 401; retrying once with a new credential from provider '{Provider}'.")]
     private static partial void RetryingAfterUnauthorized(ILogger logger, string routeId, string provider);

@@ -32,6 +32,9 @@ public sealed class ProxyHost : IAsyncDisposable
 
     public string Url { get; private set; } = "";
 
+    /// <summary>Every address the proxy listens on (several with <c>Kestrel:Endpoints</c>), in Kestrel's order.</summary>
+    public IReadOnlyList<string> Urls { get; private set; } = [];
+
     public IServiceProvider Services => App.Services;
 
     /// <summary>A client for the proxy, with no automatic redirects or cookies.</summary>
@@ -67,7 +70,8 @@ public sealed class ProxyHost : IAsyncDisposable
         });
         var host = new ProxyHost(app, directory, configPath, logs);
         await app.StartAsync();
-        host.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        host.Urls = [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses];
+        host.Url = host.Urls[0];
         return host;
     }
 

@@ -108,7 +108,37 @@ public sealed class SandboxConfigTests
         Assert.Contains("curl -s 'http://127.0.0.1:8080/watsonx-zen/ml/v4/deployments?version=2024-05-01'", commands);
         Assert.Contains("curl -s http://127.0.0.1:8080/sklm/SKLM/rest/v1/ckms/keys", commands);
         Assert.Contains("curl -s http://127.0.0.1:8080/sklm-oidc/SKLM/rest/v1/ckms/keys", commands);
-        Assert.Equal(2 + (4 * 2) + 2, commands.Count);
+        Assert.Single(commands, c => c.StartsWith("curl -sN -X POST 'http://127.0.0.1:8080/watsonx/ml/v1/text/generation_stream?version=2024-05-01' -H 'Accept: text/event-stream'", StringComparison.Ordinal));
+        Assert.Equal(2 + (4 * 2) + 1 + 2, commands.Count); // no gRPC listener given: no gRPC lines
+    }
+
+    [Fact]
+    public void CurlLines_WithAGrpcListener_IncludeGrpcCallsForTheGrep11Route()
+    {
+        var configuration = new ConfigurationBuilder().AddJsonFile(ConfigFiles.Path("authproxy.json")).Build();
+        var emulators = DefaultEmulators with { Grep11 = $"http://127.0.0.1:{SandboxDefaults.Grep11Port}", ProxyGrpc = "http://127.0.0.1:8081" };
+
+        var commands = CurlLines.Build(configuration, "http://127.0.0.1:8080/", emulators).Select(l => l.Command).ToList();
+
+        Assert.Contains("dotnet run --no-build --project src/AuthProxy.Sandbox -- grpc-call http://127.0.0.1:8081 GenerateRandom --len 16", commands);
+        Assert.Contains("dotnet run --no-build --project src/AuthProxy.Sandbox -- grpc-call http://127.0.0.1:8081 GenerateRandomStream --len 8 --count 5", commands);
+    }
+
+    [Fact]
+    public void SandboxListeners_TurnUrlsIntoEndpoints_AndAddTheGrpcListener()
+    {
+        var config = ConfigFiles.Path("authproxy.json");
+
+        var args = SandboxListeners.WithGrpcListener(["--config", config, "--urls", "http://127.0.0.1:9000;http://[::1]:9000"], 8081, _ => null);
+        var fromEnvironment = SandboxListeners.WithGrpcListener(["--config", config], 8081, name => name == "ASPNETCORE_URLS" ? "http://127.0.0.1:7000" : null);
+        var ownEndpoints = SandboxListeners.WithGrpcListener(["--config", config, "--Kestrel:Endpoints:x:Url", "http://127.0.0.1:1"], 8081, _ => null);
+
+        Assert.Equal(
+            ["--config", config, "--Kestrel:Endpoints:SandboxHttp0:Url", "http://127.0.0.1:9000", "--Kestrel:Endpoints:SandboxHttp1:Url", "http://[::1]:9000",
+             "--Kestrel:Endpoints:SandboxGrpc:Url", "http://127.0.0.1:8081", "--Kestrel:Endpoints:SandboxGrpc:Protocols", "Http2"],
+            args);
+        Assert.Equal("http://127.0.0.1:7000", fromEnvironment[3]);
+        Assert.Equal(["--config", config, "--Kestrel:Endpoints:x:Url", "http://127.0.0.1:1"], ownEndpoints);
     }
 
     [Fact]
