@@ -53,6 +53,7 @@ internal static class StatusEndpoint
         }
 
         writer.WriteEndObject();
+        WriteTokenCache(writer, registry.SharedCacheStatus);
         writer.WriteStartObject("config");
         writer.WriteString("path", config.Path);
         WriteTime(writer, "loadedAt", config.LoadedAt);
@@ -68,6 +69,35 @@ internal static class StatusEndpoint
         writer.WriteEndObject();
         writer.WriteEndObject();
         await writer.FlushAsync(context.RequestAborted);
+    }
+
+    /// <summary><c>tokenCache</c> (CONTRACT §10): the fleet's shared cache and this replica's use of it, or null when there is none.</summary>
+    private static void WriteTokenCache(Utf8JsonWriter writer, Tokens.Fleet.SharedTokenCacheStatus? status)
+    {
+        if (status is null)
+        {
+            writer.WriteNull("tokenCache");
+            return;
+        }
+
+        writer.WriteStartObject("tokenCache");
+        writer.WriteString("kind", status.Kind);
+        writer.WriteString("state", status.State);
+        if (status.LastError is null)
+        {
+            writer.WriteNull("lastError");
+        }
+        else
+        {
+            writer.WriteString("lastError", status.LastError);
+        }
+
+        writer.WriteString("since", status.Since);
+        writer.WriteNumber("hits", status.Hits);
+        writer.WriteNumber("misses", status.Misses);
+        writer.WriteNumber("fallbacks", status.Fallbacks);
+        writer.WriteNumber("lockWaits", status.LockWaits);
+        writer.WriteEndObject();
     }
 
     private static void WriteTime(Utf8JsonWriter writer, string name, DateTimeOffset? value)

@@ -1,5 +1,6 @@
 using AuthProxy.Admin;
 using AuthProxy.Proxy;
+using AuthProxy.RateLimiting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace AuthProxy.Hosting;
@@ -24,12 +25,14 @@ internal static class AuthProxyEndpoints
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseMiddleware<RouteTimeoutAnswer>();
+            // Routes naming a RateLimiterPolicy only (the others pass through at the cost of two metadata lookups).
+            pipeline.UseRateLimiter();
             // First, so a retry after an upstream 401 runs YARP's own steps (and the forwarder) again.
             pipeline.UseMiddleware<UpstreamRetryMiddleware>();
             pipeline.UseSessionAffinity();
             pipeline.UseLoadBalancing();
             pipeline.UsePassiveHealthChecks();
-        });
+        }).WithLiveRateLimits(app.Services);
         return app;
     }
 }
