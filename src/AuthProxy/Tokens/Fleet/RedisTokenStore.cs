@@ -169,9 +169,16 @@ internal sealed class RedisTokenStore : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposeStarted, 1) != 0)
+        {
+            return;
+        }
+
         _disposed.Cancel();
         _ = DisposeWhenConnectedAsync();
     }
+
+    private int _disposeStarted;
 
     private async Task DisposeWhenConnectedAsync()
     {
@@ -282,7 +289,11 @@ internal sealed class RedisTokenStore : IDisposable
 
             _everConnected = true;
             _since = _time.GetUtcNow();
-            _lastRecovery = _since;
+            if (again)
+            {
+                _lastRecovery = _since;
+            }
+
             SharedCacheLog.Connected(_logger, again ? " again; replicas share tokens again" : "");
         }
     }
