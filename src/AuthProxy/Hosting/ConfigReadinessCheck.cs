@@ -8,13 +8,13 @@ namespace AuthProxy.Hosting;
 /// live edit leaves the last good configuration serving, so readiness stays healthy and reports the error. Once the host
 /// is stopping (SIGTERM), not ready: load balancers take the replica out while it drains (<see cref="ShutdownDrain"/>).
 /// </summary>
-internal sealed class ConfigReadinessCheck(ConfigState state, IHostApplicationLifetime lifetime) : IHealthCheck
+internal sealed class ConfigReadinessCheck(ConfigState state, IHostApplicationLifetime lifetime, ShutdownDrain drain) : IHealthCheck
 {
     public const string Tag = "ready";
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        if (lifetime.ApplicationStopping.IsCancellationRequested || drain.IsStopping)
         {
             return Task.FromResult(HealthCheckResult.Unhealthy("Stopping: finishing the requests in flight."));
         }

@@ -12,6 +12,10 @@ internal sealed partial class ShutdownDrain(TimeProvider time, ILogger<ShutdownD
     internal static readonly TimeSpan InFlightTimeout = TimeSpan.FromSeconds(30);
 
     private ShutdownOptions _options = ShutdownOptions.Default;
+    private int _stopping;
+
+    /// <summary>True once the host began stopping (also when it was stopped without SIGTERM, as tests and embedding hosts do).</summary>
+    public bool IsStopping => Volatile.Read(ref _stopping) != 0;
 
     /// <summary>The current settings (applied live; a longer delay than at start-up shortens the in-flight timeout).</summary>
     public ShutdownOptions Options
@@ -23,7 +27,7 @@ internal sealed partial class ShutdownDrain(TimeProvider time, ILogger<ShutdownD
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         var delay = Options.DrainDelay;
-        if (delay <= TimeSpan.Zero)
+        if (Interlocked.Exchange(ref _stopping, 1) != 0 || delay <= TimeSpan.Zero)
         {
             return;
         }

@@ -31,7 +31,9 @@ internal sealed class TokenProviderRegistry : ITokenProviderCatalog, IDisposable
         _loggerFactory = loggerFactory;
         _metrics = metrics;
         _sharedMetrics = sharedMetrics;
-        _stopping = lifetime.ApplicationStopping;
+        // Not ApplicationStopping: while the host drains (README "Running a fleet") and its requests in flight finish, tokens are
+        // still fetched and renewed; once every request is done, whatever is left is cancelled.
+        _stopping = lifetime.ApplicationStopped;
     }
 
     /// <summary>The shared cache's state for the status endpoint, or null when the fleet shares no cache.</summary>
