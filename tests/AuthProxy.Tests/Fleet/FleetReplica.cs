@@ -56,7 +56,7 @@ internal sealed class FleetReplica : IDisposable
         var replica = new FleetReplica(cache, source, store, time, stopping);
         if (waitForConnection)
         {
-            Assert.True(await Eventually.TrueAsync(() => store.IsAvailable && store.GetStatus().State == "connected"), "the replica did not connect to Redis");
+            Assert.True(await Eventually.TrueAsync(() => store.IsAvailable && store.IsSubscribed && store.GetStatus().State == "connected"), "the replica did not connect to Redis");
         }
 
         return replica;

@@ -57,7 +57,7 @@ public sealed class FleetSharingTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.StartsWith("Bearer fleet-alt2-", sent["/b"], StringComparison.Ordinal);
         Assert.Equal(sent["/a"], sent["/c"]); // the same credential: shared
         Assert.Equal(2, _idpState.Requests);
-        Assert.Equal(2, (await _redis.KeysAsync("fleet:token:*")).Count);
+        Assert.True(await Eventually.TrueAsync(async () => (await _redis.KeysAsync("fleet:token:*")).Count == 2), "not one entry per credential");
     }
 
     [RedisFact]
@@ -104,14 +104,15 @@ public sealed class FleetSharingTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         Assert.Equal(2, _idpState.Requests); // the tampered entry was not used: a token was fetched
+        Assert.True(await Eventually.TrueAsync(async () => !(await _redis.GetAsync(entry))!.AsSpan().SequenceEqual(tampered)), "the tampered entry stayed");
         var fresh = (await _redis.GetAsync(entry))!;
-        Assert.False(fresh.AsSpan().SequenceEqual(tampered)); // and replaced
 
         // Another fleet's key, the same prefix and credential: copy our entry under its name; it cannot open it.
         var otherKeyFile = _files.Write("other-key", Convert.ToBase64String(FleetReplica.NewKey()));
         await using var foreign = await ProxyHost.StartAsync(Config(KeyOne, cacheKeyFile: otherKeyFile), output);
         var before = _idpState.Requests;
-        await Get(foreign, "/kms/foreign-1"); // stores its own entry under its own name
+        await Get(foreign, "/kms/foreign-1"); // stores its own entry under its own name (in the background)
+        Assert.True(await Eventually.TrueAsync(async () => (await _redis.KeysAsync("fleet:token:*")).Count == 2), "the other fleet stored no entry");
         var foreignEntry = Assert.Single(await _redis.KeysAsync("fleet:token:*"), k => k != entry);
         await _redis.ExecuteAsync("SET", foreignEntry, fresh, "PX", "3600000");
         await using var foreignReplica = await ProxyHost.StartAsync(Config(KeyOne, cacheKeyFile: otherKeyFile), output);
@@ -186,7 +187,7 @@ public sealed class FleetSharingTests(ITestOutputHelper output) : IAsyncLifetime
         var withCache = FleetConfigs.WithTokenCache(plain, _redis.Configuration, _keyFile);
         var figures = new List<(string Setup, int Requests, int Failed)>();
         foreach (var (setup, replicas, config) in new[] { ("1 replica, no shared cache", 1, plain), ("3 replicas, no shared cache", 3, plain),
-            ("3 replicas, shared cache", 3, withCache), ("1 replica, shared cache", 1, withCache) })
+            ("3 replicas, shared cache", 3, withCache) })
         {
             await _redis.ExecuteAsync("FLUSHALL");
             var before = _idpState.Requests;

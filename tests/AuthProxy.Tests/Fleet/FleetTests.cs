@@ -76,7 +76,7 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
         _idpState.ExpiresIn = 4; // renewed from 2 s on (RefreshAfter 0.5)
         await using var fleet = await ProxyFleet.StartAsync(3, Config(providerExtra: """, "RefreshAfter": 0.5"""), output);
 
-        var answers = await LoadAsync(fleet, TimeSpan.FromSeconds(10));
+        var answers = await LoadAsync(fleet, TimeSpan.FromSeconds(7));
 
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a));
         var arrivals = _idpState.Arrivals;
@@ -90,7 +90,7 @@ public sealed class FleetTests(ITestOutputHelper output) : IAsyncLifetime
 
         var tokens = _upstream.Requests.Select(r => r.Header("Authorization")).Distinct().ToList();
         Assert.Equal(arrivals.Count, tokens.Count); // every token obtained was used, by the fleet
-        output.WriteLine($"fleet figures: 10 s of load over 3 replicas, 4 s tokens -> {arrivals.Count} token requests");
+        output.WriteLine($"fleet figures: 7 s of load over 3 replicas, 4 s tokens -> {arrivals.Count} token requests");
     }
 
     [RedisFact]

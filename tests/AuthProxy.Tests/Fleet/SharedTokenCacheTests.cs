@@ -11,8 +11,9 @@ namespace AuthProxy.Tests.Fleet;
 /// The shared token cache's algorithm with real Redis: replicas are <see cref="TokenCache"/>s in this process, each with its
 /// own connection, whose token requests the test completes by hand (<see cref="FleetReplica"/>).
 /// </summary>
-public sealed class SharedTokenCacheTests : IAsyncLifetime
+public sealed class SharedTokenCacheTests(ITestOutputHelper output) : IAsyncLifetime
 {
+    private readonly CapturingLoggerProvider _logs = new(output);
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
     private readonly List<FleetReplica> _replicas = [];
     private readonly byte[] _key = FleetReplica.NewKey();
@@ -125,7 +126,8 @@ public sealed class SharedTokenCacheTests : IAsyncLifetime
         Assert.True(a.Store.GetStatus().Fallbacks >= 1);
 
         await _redis.RestartAsync();
-        Assert.True(await Eventually.TrueAsync(() => a.Store.IsAvailable && b.Store.IsAvailable, TimeSpan.FromSeconds(20)), "the replicas did not reconnect");
+        Assert.True(await Eventually.TrueAsync(() => a.Store.IsAvailable && b.Store.IsAvailable && a.Store.IsSubscribed && b.Store.IsSubscribed,
+            TimeSpan.FromSeconds(20)), "the replicas did not reconnect");
         Assert.True(await Eventually.TrueAsync(() => a.Store.GetStatus().State == "connected"), "the status did not show the reconnection");
 
         // Back: a renewal by a is shared with b (b's first token comes from Redis).
@@ -133,6 +135,10 @@ public sealed class SharedTokenCacheTests : IAsyncLifetime
         await FillAsync(a, "shared-again");
         Assert.Equal("Bearer shared-again", (await b.Cache.GetAsync(CancellationToken.None)).Token!.HeaderValue);
         Assert.Equal(0, b.Source.Calls);
+
+        // The channel is back too: a drop on a reaches b.
+        Assert.True(a.Cache.Invalidate(a.Cache.Current!, "test: the upstream answered 401"));
+        Assert.True(await Eventually.TrueAsync(() => b.Cache.Current is null), "b did not hear of the drop after Redis came back");
     }
 
     [RedisFact]
@@ -272,7 +278,7 @@ public sealed class SharedTokenCacheTests : IAsyncLifetime
 
     private async Task<FleetReplica> StartAsync(TimeProvider? time = null, byte[]? key = null, TokenProviderOptions? options = null, ILogger? logger = null)
     {
-        var replica = await FleetReplica.StartAsync(_redis, key ?? _key, time, options, logger: logger);
+        var replica = await FleetReplica.StartAsync(_redis, key ?? _key, time, options, logger: logger ?? _logs.CreateLogger($"replica{_replicas.Count + 1}"));
         _replicas.Add(replica);
         return replica;
     }

@@ -8,7 +8,8 @@ namespace AuthProxy.Tokens.Fleet;
 /// (CONTRACT §10: Redis trouble is never client trouble). While Redis is down, unreachable or still connecting, operations
 /// fail at once without waiting; one slower than the budget is abandoned, and for <see cref="SlowPause"/> afterwards none is
 /// tried. StackExchange.Redis reconnects by itself; the first operation that succeeds again ends the outage. An outage is
-/// logged once as a warning, its end once as information. Messages on the channel are opened and handed to the providers'
+/// logged once as a warning, its end once as information. Budgets and pauses are wall-clock time (<see cref="TimeProvider.System"/>):
+/// they bound real network waits, which a test's fake clock must not cut short; token instants use the injected clock. Messages on the channel are opened and handed to the providers'
 /// <see cref="SharedTokenCache"/>s (invalidations) and to replicas waiting for a fetch (stored, failed).
 /// </summary>
 internal sealed class RedisTokenStore : IDisposable
@@ -23,6 +24,7 @@ internal sealed class RedisTokenStore : IDisposable
 
     private readonly RedisTokenCacheOptions _options;
     private readonly TimeProvider _time;
+    private readonly TimeProvider _wall = TimeProvider.System;
     private readonly ILogger _logger;
     private readonly TokenCacheMetrics _metrics;
     private readonly Lock _gate = new();
@@ -61,6 +63,9 @@ internal sealed class RedisTokenStore : IDisposable
 
     public SharedTokenCodec Codec { get; }
 
+    /// <summary>The wall clock of budgets, pauses and lease waits: Redis's own time, not the token clock.</summary>
+    internal TimeProvider WallClock => _wall;
+
     /// <summary>This replica's lease owner id: a lease is released only by the replica that took it.</summary>
     public string Owner { get; }
 
@@ -69,7 +74,28 @@ internal sealed class RedisTokenStore : IDisposable
     internal TokenCacheMetrics Metrics => _metrics;
 
     /// <summary>False while Redis is known to be unusable: callers then go on alone without trying.</summary>
-    public bool IsAvailable => _connection is { IsConnected: true } && _time.GetUtcNow().UtcTicks >= Volatile.Read(ref _pausedUntilTicks);
+    public bool IsAvailable => _connection is { IsConnected: true } && _wall.GetUtcNow().UtcTicks >= Volatile.Read(ref _pausedUntilTicks);
+
+    /// <summary>
+    /// True when Redis may be used now; otherwise counts the fallback for <paramref name="provider"/> and notes the outage
+    /// (the connection may be known lost before StackExchange.Redis reports it).
+    /// </summary>
+    public bool TryUse(string provider)
+    {
+        var connection = _connection;
+        if (connection is { IsConnected: true } && _wall.GetUtcNow().UtcTicks >= Volatile.Read(ref _pausedUntilTicks))
+        {
+            return true;
+        }
+
+        CountFallback(provider, connection is { IsConnected: true } ? "slow" : "unavailable");
+        if (connection is not { IsConnected: true })
+        {
+            NoteFailure(_everConnected ? "not connected (down or unreachable); reconnecting" : "not connected yet (down or unreachable)");
+        }
+
+        return false;
+    }
 
     /// <summary>Starts connecting in the background: start-up never waits for Redis.</summary>
     public void Start()
@@ -209,7 +235,7 @@ internal sealed class RedisTokenStore : IDisposable
             return default;
         }
 
-        if (_time.GetUtcNow().UtcTicks < Volatile.Read(ref _pausedUntilTicks))
+        if (_wall.GetUtcNow().UtcTicks < Volatile.Read(ref _pausedUntilTicks))
         {
             CountFallback(provider, "slow");
             return default;
@@ -229,14 +255,14 @@ internal sealed class RedisTokenStore : IDisposable
 
         try
         {
-            var value = await task.WaitAsync(RedisTokenCacheOptions.OperationBudget, _time);
+            var value = await task.WaitAsync(RedisTokenCacheOptions.OperationBudget, _wall);
             NoteSuccess();
             return (true, value);
         }
         catch (TimeoutException)
         {
             ObserveLater(task);
-            Volatile.Write(ref _pausedUntilTicks, (_time.GetUtcNow() + SlowPause).UtcTicks);
+            Volatile.Write(ref _pausedUntilTicks, (_wall.GetUtcNow() + SlowPause).UtcTicks);
             CountFallback(provider, "slow");
             NoteFailure($"an operation took longer than {RedisTokenCacheOptions.OperationBudget.TotalMilliseconds:0} ms");
             return default;
@@ -375,24 +401,44 @@ internal sealed class RedisTokenStore : IDisposable
         }
     }
 
+    /// <summary>True once this replica listens on the fleet's channel (StackExchange.Redis keeps the subscription across reconnects).</summary>
+    internal bool IsSubscribed => _subscribed;
+
     private async Task SubscribeAsync()
     {
         var connection = _connection;
-        if (connection is null || _subscribed)
+        if (connection is null || _subscribed || Interlocked.Exchange(ref _subscribing, 1) != 0)
         {
             return;
         }
 
         try
         {
-            await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Codec.Channel), OnMessage).WaitAsync(TimeSpan.FromSeconds(5), _time);
-            _subscribed = true;
+            // Until it succeeds: a replica that misses messages still polls, but later, and it would not hear of a drop at all.
+            while (!_subscribed && !_disposed.IsCancellationRequested)
+            {
+                try
+                {
+                    await connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(Codec.Channel), OnMessage)
+                        .WaitAsync(TimeSpan.FromSeconds(5), _wall);
+                    _subscribed = true;
+                }
+                catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), _wall, _disposed.Token);
+                }
+            }
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        catch (OperationCanceledException)
         {
-            // Tried again on the next successful operation or reconnect.
+        }
+        finally
+        {
+            Volatile.Write(ref _subscribing, 0);
         }
     }
+
+    private int _subscribing;
 
     private void OnMessage(RedisChannel channel, RedisValue value)
     {

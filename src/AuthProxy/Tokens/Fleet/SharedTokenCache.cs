@@ -81,9 +81,8 @@ internal sealed class SharedTokenCache : IDisposable
     public async Task<SharedOutcome> ObtainAsync(AccessToken? current, Func<Task<TokenResult>> fetch)
     {
         ArgumentNullException.ThrowIfNull(fetch);
-        if (!_store.IsAvailable)
+        if (!_store.TryUse(_provider))
         {
-            _store.CountFallback(_provider, "unavailable");
             return await FetchAndShareAsync(fetch, null, null);
         }
 
@@ -209,10 +208,12 @@ internal sealed class SharedTokenCache : IDisposable
     private async Task<SharedOutcome?> WaitForPeerAsync(string entryKey, Task<SharedCacheEvent> outcome, AccessToken? current, byte[] stale,
         TimeSpan wait)
     {
-        var until = _time.GetUtcNow() + wait;
+        // The lease expires on Redis's clock: wait on the wall clock, whatever clock the tokens use.
+        var wall = _store.WallClock;
+        var until = wall.GetUtcNow() + wait;
         while (!_stopping.IsCancellationRequested)
         {
-            var left = until - _time.GetUtcNow();
+            var left = until - wall.GetUtcNow();
             if (left <= TimeSpan.Zero)
             {
                 return null;
@@ -222,7 +223,7 @@ internal sealed class SharedTokenCache : IDisposable
             {
                 try
                 {
-                    await Task.WhenAny(outcome, Task.Delay(Min(left, PollInterval), _time, _stopping));
+                    await Task.WhenAny(outcome, Task.Delay(Min(left, PollInterval), wall, _stopping));
                 }
                 catch (OperationCanceledException)
                 {
