@@ -25,8 +25,8 @@ internal static class AuthProxyEndpoints
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseMiddleware<RouteTimeoutAnswer>();
-            // Routes naming a RateLimiterPolicy only (the others pass through at the cost of two metadata lookups).
-            pipeline.UseRateLimiter();
+            // ASP.NET Core's rate limiter for routes naming a RateLimiterPolicy (not asked at all while none does).
+            pipeline.UseAuthProxyRateLimiting();
             // First, so a retry after an upstream 401 runs YARP's own steps (and the forwarder) again.
             pipeline.UseMiddleware<UpstreamRetryMiddleware>();
             pipeline.UseSessionAffinity();

@@ -32,6 +32,11 @@ internal sealed class RateLimitPolicies
     /// <summary>The names of the current policies.</summary>
     public IEnumerable<string> Names => Volatile.Read(ref _current).Keys;
 
+    /// <summary>True when some route of the current configuration names a policy.</summary>
+    public bool AnyRouteLimited => Volatile.Read(ref _anyRouteLimited);
+
+    private bool _anyRouteLimited;
+
     /// <summary>The policy object routes naming <paramref name="name"/> are limited by.</summary>
     public LiveRateLimiterPolicy For(string name) => _byName.GetOrAdd(name, _create);
 
@@ -51,6 +56,8 @@ internal sealed class RateLimitPolicies
 
             Volatile.Write(ref _current, next);
             RegisterNames();
+            // Before YARP builds the new routes (the reloader publishes them after this): a route that gains a policy is limited from its first request.
+            Volatile.Write(ref _anyRouteLimited, options.AnyRouteLimited);
             if (!next.Keys.Order(StringComparer.Ordinal).SequenceEqual(previous.Keys.Order(StringComparer.Ordinal)) ||
                 next.Any(p => !previous.TryGetValue(p.Key, out var old) || !ReferenceEquals(old, p.Value)))
             {

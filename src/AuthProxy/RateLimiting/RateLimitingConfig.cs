@@ -71,7 +71,10 @@ internal static class RateLimitingConfig
             }
         }
 
-        return policies.Count == 0 ? RateLimitingOptions.None : new RateLimitingOptions(policies);
+        var anyRouteLimited = configuration.GetSection("ReverseProxy:Routes").GetChildren()
+            .Select(r => r["RateLimiterPolicy"])
+            .Any(name => !string.IsNullOrEmpty(name) && !ReservedNames.Contains(name, StringComparer.OrdinalIgnoreCase));
+        return policies.Count == 0 && !anyRouteLimited ? RateLimitingOptions.None : new RateLimitingOptions(policies, anyRouteLimited);
     }
 
     /// <summary>The policy names the section declares, valid or not (a route naming one is not also an unknown-policy problem).</summary>

@@ -31,6 +31,24 @@ internal static class RateLimitingServiceCollectionExtensions
     }
 
     /// <summary>
+    /// ASP.NET Core's rate limiter in the proxy pipeline, asked only while some route names a policy: a proxy without rate
+    /// limits pays one field read per request, not the middleware's endpoint-metadata lookups.
+    /// </summary>
+    public static IApplicationBuilder UseAuthProxyRateLimiting(this IApplicationBuilder pipeline)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        var policies = pipeline.ApplicationServices.GetRequiredService<RateLimitPolicies>();
+        return pipeline.Use(next =>
+        {
+            var branch = pipeline.New();
+            branch.UseRateLimiter();
+            branch.Run(next);
+            var limited = branch.Build();
+            return context => policies.AnyRouteLimited ? limited(context) : next(context);
+        });
+    }
+
+    /// <summary>
     /// Gives every route that names a policy that policy's live object as its endpoint's rate-limiting metadata (after YARP's
     /// own, by name, which it overrides). ASP.NET Core's middleware knows the policies it was built with only; through the
     /// object it also applies policies added by a later edit, and every change to one.

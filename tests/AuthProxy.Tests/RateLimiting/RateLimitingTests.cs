@@ -124,6 +124,22 @@ public sealed class RateLimitingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task LiveEdit_TheFirstRouteToNameAPolicy_IsLimitedWithoutRestart()
+    {
+        await using var env = await TestEnvironment.StartAsync(output, options =>
+            options.Config = env => Gateway(env.Upstream.Url, "{}", routeAPolicy: null, routeBPolicy: null));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(env, "/a/1", AliceKey));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(env, "/a/2", AliceKey));
+
+        await File.WriteAllTextAsync(env.Proxy.ConfigPath, Gateway(env.Upstream.Url,
+            """{ "new": { "Kind": "FixedWindow", "PermitLimit": 1, "Window": "01:00:00", "PartitionBy": "Global" } }""", routeAPolicy: null, routeBPolicy: "new"));
+
+        Assert.True(await Eventually.TrueAsync(async () => await SendAsync(env, "/b/1", AliceKey) == HttpStatusCode.TooManyRequests),
+            "the first policy added live did not apply");
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(env, "/a/3", AliceKey));
+    }
+
+    [Fact]
     public async Task LiveEdit_NamingAnUnknownPolicy_IsRejected_AndTheLimitsKeepServing()
     {
         await using var env = await StartAsync("""{ "p": { "Kind": "FixedWindow", "PermitLimit": 1, "Window": "01:00:00" } }""");
@@ -224,21 +240,23 @@ public sealed class RateLimitingTests(ITestOutputHelper output)
         });
 
     /// <summary>Routes /a and /b (clients), /open (anonymous) naming the policy, /free naming none.</summary>
-    private static string Gateway(string upstreamUrl, string policies, string routeAPolicy = "p", string routeBPolicy = "p") => $$"""
+    private static string Gateway(string upstreamUrl, string policies, string? routeAPolicy = "p", string? routeBPolicy = "p") => $$"""
     {
       "InboundAuth": { "Clients": { "alice": { "ApiKey": "{{AliceKey}}" }, "bob": { "ApiKey": "{{BobKey}}" } } },
       "RateLimiting": { "Policies": {{policies}} },
       "ReverseProxy": {
         "Routes": {
-          "a": { "ClusterId": "c", "Match": { "Path": "/a/{**rest}" }, "RateLimiterPolicy": "{{routeAPolicy}}", "Transforms": [ { "PathRemovePrefix": "/a" } ] },
-          "b": { "ClusterId": "c", "Match": { "Path": "/b/{**rest}" }, "RateLimiterPolicy": "{{routeBPolicy}}", "Transforms": [ { "PathRemovePrefix": "/b" } ] },
-          "open": { "ClusterId": "c", "AuthorizationPolicy": "Anonymous", "Match": { "Path": "/open/{**rest}" }, "RateLimiterPolicy": "{{routeAPolicy}}", "Transforms": [ { "PathRemovePrefix": "/open" } ] },
+          "a": { "ClusterId": "c", "Match": { "Path": "/a/{**rest}" }, {{Policy(routeAPolicy)}} "Transforms": [ { "PathRemovePrefix": "/a" } ] },
+          "b": { "ClusterId": "c", "Match": { "Path": "/b/{**rest}" }, {{Policy(routeBPolicy)}} "Transforms": [ { "PathRemovePrefix": "/b" } ] },
+          "open": { "ClusterId": "c", "AuthorizationPolicy": "Anonymous", "Match": { "Path": "/open/{**rest}" }, {{Policy(routeAPolicy)}} "Transforms": [ { "PathRemovePrefix": "/open" } ] },
           "free": { "ClusterId": "c", "Match": { "Path": "/free/{**rest}" }, "Transforms": [ { "PathRemovePrefix": "/free" } ] }
         },
         "Clusters": { "c": { "Destinations": { "d": { "Address": "{{upstreamUrl}}/" } } } }
       }
     }
     """;
+
+    private static string Policy(string? name) => name is null ? "" : $"\"RateLimiterPolicy\": \"{name}\",";
 
     private static async Task<HttpStatusCode> SendAsync(TestEnvironment env, string path, string? key, bool grpc = false)
     {
