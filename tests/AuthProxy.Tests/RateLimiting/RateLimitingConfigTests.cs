@@ -1,5 +1,6 @@
 using AuthProxy.Hosting;
 using AuthProxy.RateLimiting;
+using AuthProxy.Tests.Configuration;
 using AuthProxy.Tests.Infrastructure;
 
 namespace AuthProxy.Tests.RateLimiting;
@@ -100,6 +101,22 @@ public sealed class RateLimitingConfigTests
         Assert.Equal(1, ValidateCommand.Run(["--config", file], output, error));
         Assert.StartsWith("ReverseProxy:Routes:r:RateLimiterPolicy: route 'r' names rate-limit policy 'typo'", error.ToString(), StringComparison.Ordinal);
         Assert.Throws<AuthProxy.Configuration.ConfigurationProblemsException>(() => AuthProxyApp.Build(["--config", file]));
+    }
+
+    [Fact]
+    public void Schema_KnowsTheOptionsTheProxyKnows_ForRateLimitsTheTokenCacheAndShutdown()
+    {
+        using var schema = System.Text.Json.JsonDocument.Parse(File.ReadAllText(ShippedConfigs.FullPath(ShippedConfigs.Schema)));
+        var defs = schema.RootElement.GetProperty("$defs");
+        static IEnumerable<string> Names(System.Text.Json.JsonElement properties) => properties.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal);
+
+        Assert.Equal(RateLimitingConfig.CommonOptions.Concat(RateLimitingConfig.KindOptions.Values.SelectMany(o => o)).Distinct().Order(StringComparer.Ordinal),
+            Names(defs.GetProperty("rateLimitPolicy").GetProperty("properties")));
+        Assert.Equal(Enum.GetNames<RateLimitKind>().Order(StringComparer.Ordinal),
+            defs.GetProperty("rateLimitPolicy").GetProperty("properties").GetProperty("Kind").GetProperty("enum").EnumerateArray().Select(e => e.GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal(AuthProxy.Tokens.Fleet.TokenCacheConfig.RedisOptions.Order(StringComparer.Ordinal),
+            Names(defs.GetProperty("tokenCache").GetProperty("properties").GetProperty("Redis").GetProperty("properties")));
+        Assert.Equal([ShutdownConfig.DrainDelayKey], Names(schema.RootElement.GetProperty("properties").GetProperty("Shutdown").GetProperty("properties")));
     }
 
     private static ConfigSnapshot Judge(string policy, string? routePolicy) => ConfigChecks.Judge(Configuration(Json(policy, routePolicy)));
