@@ -37,7 +37,7 @@ internal sealed class StatusDocument(TokenProviderRegistry registry, ConfigState
         WriteInbound(writer, clients);
         WriteReloads(writer);
         WriteEvents(writer);
-        WriteTokenCache(writer);
+        WriteTokenCache(writer, registry.SharedCacheStatus);
         writer.WriteEndObject();
     }
 
@@ -225,7 +225,26 @@ internal sealed class StatusDocument(TokenProviderRegistry registry, ConfigState
     /// The shared token cache (CONTRACT §10): <c>null</c> until one is configured. The fleet work writes its
     /// <c>{ "kind", "state", "lastError", … }</c> here; the dashboard renders whatever fields the object has.
     /// </summary>
-    private static void WriteTokenCache(Utf8JsonWriter writer) => writer.WriteNull("tokenCache");
+    /// <summary><c>tokenCache</c>: the fleet's shared cache and this replica's use of it, or null when there is none.</summary>
+    private static void WriteTokenCache(Utf8JsonWriter writer, Tokens.Fleet.SharedTokenCacheStatus? status)
+    {
+        if (status is null)
+        {
+            writer.WriteNull("tokenCache");
+            return;
+        }
+
+        writer.WriteStartObject("tokenCache");
+        writer.WriteString("kind", status.Kind);
+        writer.WriteString("state", status.State);
+        WriteString(writer, "lastError", status.LastError);
+        WriteTime(writer, "since", status.Since);
+        writer.WriteNumber("hits", status.Hits);
+        writer.WriteNumber("misses", status.Misses);
+        writer.WriteNumber("fallbacks", status.Fallbacks);
+        writer.WriteNumber("lockWaits", status.LockWaits);
+        writer.WriteEndObject();
+    }
 
     internal static string KindName(TokenEventKind kind) => kind switch
     {

@@ -1,5 +1,6 @@
 using AuthProxy.Admin;
 using AuthProxy.Proxy;
+using AuthProxy.RateLimiting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
 namespace AuthProxy.Hosting;
@@ -26,12 +27,14 @@ internal static class AuthProxyEndpoints
         {
             pipeline.UseMiddleware<RouteTimeoutAnswer>();
             pipeline.UseMiddleware<GrpcForwarderErrorAnswer>();
+            // ASP.NET Core's rate limiter for routes naming a RateLimiterPolicy (not asked at all while none does).
+            pipeline.UseAuthProxyRateLimiting();
             // First, so a retry after an upstream 401 runs YARP's own steps (and the forwarder) again.
             pipeline.UseMiddleware<UpstreamRetryMiddleware>();
             pipeline.UseSessionAffinity();
             pipeline.UseLoadBalancing();
             pipeline.UsePassiveHealthChecks();
-        });
+        }).WithLiveRateLimits(app.Services);
         return app;
     }
 }

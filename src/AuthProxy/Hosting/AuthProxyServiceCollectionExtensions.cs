@@ -2,8 +2,10 @@ using AuthProxy.Admin;
 using AuthProxy.Configuration;
 using AuthProxy.InboundAuth;
 using AuthProxy.Proxy;
+using AuthProxy.RateLimiting;
 using AuthProxy.Telemetry;
 using AuthProxy.Tokens;
+using AuthProxy.Tokens.Fleet;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AuthProxy.Hosting;
@@ -19,8 +21,9 @@ internal static class AuthProxyServiceCollectionExtensions
         services.AddSingleton(file);
         services.AddSingleton(new ReloadInputs(snapshot, commandLine));
         services.AddSingleton(sp => new ConfigState(snapshot.Path, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
-        services.AddAuthProxyTokens(snapshot.Providers);
+        services.AddAuthProxyTokens(snapshot.Providers, snapshot.TokenCache);
         services.AddInboundAuth(snapshot.Clients, snapshot.NonLoopbackListeners);
+        services.AddAuthProxyRateLimiting(snapshot.RateLimits, InboundAuthDefaults.ClientClaimType);
         services.AddSingleton(new AdminAccess(snapshot.Admin));
         services.TryAddSingleton<IInboundViewSource, InboundViewSource>();
         services.TryAddSingleton<StatusDocument>();
@@ -37,20 +40,28 @@ internal static class AuthProxyServiceCollectionExtensions
         services.AddSingleton<ConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         services.AddHostedService<StartupAnnouncement>();
+        services.AddSingleton(sp => new ShutdownDrain(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ShutdownDrain>>())
+        {
+            Options = snapshot.Shutdown,
+        });
+        services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownDrain.InFlightTimeout + snapshot.Shutdown.DrainDelay);
         services.AddHealthChecks().AddCheck<ConfigReadinessCheck>("config", tags: [ConfigReadinessCheck.Tag]);
         return services;
     }
 
-    public static IServiceCollection AddAuthProxyTokens(this IServiceCollection services, IReadOnlyList<ProviderDefinition> initialProviders)
+    public static IServiceCollection AddAuthProxyTokens(this IServiceCollection services, IReadOnlyList<ProviderDefinition> initialProviders,
+        RedisTokenCacheOptions? sharedCache = null)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<TokenMetrics>();
         services.TryAddSingleton<TokenEventLog>();
+        services.TryAddSingleton<TokenCacheMetrics>();
         services.TryAddSingleton(sp =>
         {
             var registry = ActivatorUtilities.CreateInstance<TokenProviderRegistry>(sp);
-            registry.Apply(initialProviders);
+            registry.Apply(initialProviders, sharedCache);
             return registry;
         });
         services.TryAddSingleton<ITokenProviderCatalog>(sp => sp.GetRequiredService<TokenProviderRegistry>());

@@ -3,7 +3,9 @@ using AuthProxy.Admin;
 using AuthProxy.Configuration;
 using AuthProxy.InboundAuth;
 using AuthProxy.Proxy;
+using AuthProxy.RateLimiting;
 using AuthProxy.Tokens;
+using AuthProxy.Tokens.Fleet;
 
 namespace AuthProxy.Hosting;
 
@@ -43,7 +45,10 @@ internal sealed class CommandLine
 
     /// <summary>The configuration sections an override may name (each feature's own section, and the framework's).</summary>
     public static IReadOnlyList<string> Sections { get; } =
-        [TokenProvidersConfig.Section, InboundAuthDefaults.Section, ReverseProxyConfigCheck.Section, AdminConfig.Section, "Kestrel", "Logging"];
+        [
+            TokenProvidersConfig.Section, TokenCacheConfig.Section, InboundAuthDefaults.Section, RateLimitingConfig.Section, ReverseProxyConfigCheck.Section,
+            AdminConfig.Section, ShutdownConfig.Section, "Kestrel", "Logging",
+        ];
 
     public static string Usage => $"""
         Usage:

@@ -1,5 +1,6 @@
 using AuthProxy.Configuration;
 using AuthProxy.InboundAuth;
+using AuthProxy.RateLimiting;
 using AuthProxy.Tokens;
 
 namespace AuthProxy.Hosting;
@@ -22,6 +23,8 @@ internal sealed partial class ConfigReloader : BackgroundService
     private readonly ConfigFileSource _file;
     private readonly TokenProviderRegistry _registry;
     private readonly InboundClientStore _inbound;
+    private readonly RateLimitPolicies _rateLimits;
+    private readonly ShutdownDrain _drain;
     private readonly TimeProvider _time;
     private readonly ILogger<ConfigReloader> _logger;
     private readonly IReadOnlyList<string> _commandLine;
@@ -31,8 +34,10 @@ internal sealed partial class ConfigReloader : BackgroundService
     private byte[] _lastHash;
 
     public ConfigReloader(ConfigState state, ConfigFileSource file, TokenProviderRegistry registry, InboundClientStore inbound,
-        TimeProvider time, ILogger<ConfigReloader> logger, ReloadInputs inputs)
+        RateLimitPolicies rateLimits, ShutdownDrain drain, TimeProvider time, ILogger<ConfigReloader> logger, ReloadInputs inputs)
     {
+        _rateLimits = rateLimits;
+        _drain = drain;
         _state = state;
         _file = file;
         _registry = registry;
@@ -118,9 +123,11 @@ internal sealed partial class ConfigReloader : BackgroundService
                 return false;
             }
 
-            // Providers and clients first: YARP checks new routes' AuthToken and AuthorizationPolicy names against them.
-            _registry.Apply(snapshot.Providers);
+            // Providers, clients and policies first: YARP checks new routes' AuthToken, AuthorizationPolicy and RateLimiterPolicy names against them.
+            _registry.Apply(snapshot.Providers, snapshot.TokenCache);
             _inbound.Update(snapshot.Clients);
+            _rateLimits.Update(snapshot.RateLimits);
+            _drain.Options = snapshot.Shutdown;
             _state.Accepted(_time.GetUtcNow());
             _file.Provider.Publish(snapshot.FileData);
             Reloaded(_logger, _state.Path, snapshot.Providers.Count);

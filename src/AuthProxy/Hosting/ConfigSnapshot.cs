@@ -2,20 +2,26 @@ using AuthProxy.Admin;
 using AuthProxy.Configuration;
 using AuthProxy.InboundAuth;
 using AuthProxy.Proxy;
+using AuthProxy.RateLimiting;
 using AuthProxy.Tokens;
+using AuthProxy.Tokens.Fleet;
 
 namespace AuthProxy.Hosting;
 
 /// <summary>
 /// One load of the configuration, judged as a whole: the file's keys, and what each feature read from the layered
-/// candidate (token providers, the inbound client set with its key files read once, the listeners), with every
-/// problem found. Immutable; built by <see cref="Load"/> alone, for start-up, live reload and <c>validate</c> alike.
+/// candidate (token providers, the shared token cache, rate-limit policies, the inbound client set with its key files
+/// read once, the listeners), with every problem found. Immutable; built by <see cref="Load"/> alone, for start-up, live reload and <c>validate</c> alike.
 /// </summary>
 internal sealed class ConfigSnapshot
 {
     private ConfigSnapshot(string path, ConfigFileContent file, IReadOnlyList<ProviderDefinition> providers, InboundClientSet clients,
-        AdminOptions admin, IReadOnlyList<string> nonLoopbackListeners, IReadOnlyList<ConfigProblem> problems, IReadOnlyList<ConfigProblem> warnings)
+        AdminOptions admin, IReadOnlyList<string> nonLoopbackListeners, IReadOnlyList<ConfigProblem> problems, IReadOnlyList<ConfigProblem> warnings,
+        RedisTokenCacheOptions? tokenCache = null, RateLimitingOptions? rateLimits = null, ShutdownOptions? shutdown = null)
     {
+        TokenCache = tokenCache;
+        RateLimits = rateLimits ?? RateLimitingOptions.None;
+        Shutdown = shutdown ?? ShutdownOptions.Default;
         Warnings = warnings;
         Admin = admin;
         Path = path;
@@ -40,6 +46,15 @@ internal sealed class ConfigSnapshot
 
     /// <summary>The inbound clients and policies.</summary>
     public InboundClientSet Clients { get; }
+
+    /// <summary>The fleet's shared token cache (<c>TokenCache:Redis</c>), or null when each replica caches alone.</summary>
+    public RedisTokenCacheOptions? TokenCache { get; }
+
+    /// <summary>The rate-limit policies routes may name.</summary>
+    public RateLimitingOptions RateLimits { get; }
+
+    /// <summary>How the host drains before it stops.</summary>
+    public ShutdownOptions Shutdown { get; }
 
     /// <summary>Where the admin endpoints are served.</summary>
     public AdminOptions Admin { get; }
@@ -88,11 +103,15 @@ internal sealed class ConfigSnapshot
         }
 
         var providers = TokenProvidersConfig.Read(candidate, problems, warnings);
-        // Every declared provider counts as known to routes, valid or not: its own problems are already reported.
-        ReverseProxyConfigCheck.Validate(candidate, TokenProvidersConfig.DeclaredNames(candidate), problems);
+        var tokenCache = TokenCacheConfig.Read(candidate, problems, warnings);
+        var rateLimits = RateLimitingConfig.Read(candidate, problems);
+        // Every declared provider and policy counts as known to routes, valid or not: its own problems are already reported.
+        ReverseProxyConfigCheck.Validate(candidate, TokenProvidersConfig.DeclaredNames(candidate), problems, RateLimitingConfig.DeclaredNames(candidate));
         var clients = InboundAuthConfig.Read(candidate, boundListeners, problems, warnings);
         var admin = AdminConfig.Read(candidate, problems);
-        return new ConfigSnapshot(path, file, providers, clients, admin, InboundListenerGuard.NonLoopbackListeners(candidate), problems, warnings);
+        var shutdown = ShutdownConfig.Read(candidate, problems);
+        return new ConfigSnapshot(path, file, providers, clients, admin, InboundListenerGuard.NonLoopbackListeners(candidate), problems, warnings,
+            tokenCache, rateLimits, shutdown);
     }
 
     /// <summary>Names only: a snapshot's data holds secrets.</summary>

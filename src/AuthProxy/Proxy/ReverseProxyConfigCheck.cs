@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using System.Threading.RateLimiting;
 using AuthProxy.Configuration;
 using AuthProxy.Tokens;
 using Microsoft.AspNetCore.Authorization;
@@ -11,15 +13,21 @@ namespace AuthProxy.Proxy;
 /// container, so a bad route or cluster is reported with its path before it reaches the live proxy
 /// (which would otherwise log it and keep the old routes without telling the rest of our configuration).
 /// Route <c>AuthorizationPolicy</c> names are accepted here: the inbound authentication feature checks them against
-/// its own section.
+/// its own section. Route <c>RateLimiterPolicy</c> names are checked by YARP itself against the candidate's policy names,
+/// registered in the throw-away container as ASP.NET Core rate-limiter policies.
 /// </summary>
-internal static class ReverseProxyConfigCheck
+internal static partial class ReverseProxyConfigCheck
 {
     /// <summary>The configuration section: YARP's own schema.</summary>
     public const string Section = "ReverseProxy";
 
-    /// <summary>Checks the <c>ReverseProxy</c> section under <paramref name="configuration"/>; routes may name <paramref name="providerNames"/>.</summary>
-    public static void Validate(IConfiguration configuration, IEnumerable<string> providerNames, List<ConfigProblem> problems)
+    /// <summary>
+    /// Checks the <c>ReverseProxy</c> section under <paramref name="configuration"/>; routes may name <paramref name="providerNames"/>
+    /// in <c>AuthToken</c> and <paramref name="rateLimiterPolicyNames"/> in <c>RateLimiterPolicy</c> (besides YARP's <c>Default</c>
+    /// and <c>Disable</c>).
+    /// </summary>
+    public static void Validate(IConfiguration configuration, IEnumerable<string> providerNames, List<ConfigProblem> problems,
+        IEnumerable<string>? rateLimiterPolicyNames = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(problems);
@@ -32,6 +40,14 @@ internal static class ReverseProxyConfigCheck
         services.Replace(ServiceDescriptor.Singleton<IAuthorizationPolicyProvider, AnyPolicyName>());
         services.AddCors();
         services.AddRequestTimeouts();
+        var policyNames = (rateLimiterPolicyNames ?? []).Distinct(StringComparer.Ordinal).ToList();
+        services.AddRateLimiter(options =>
+        {
+            foreach (var name in policyNames)
+            {
+                options.AddPolicy(name, static _ => RateLimitPartition.GetNoLimiter(""));
+            }
+        });
         services.AddSingleton<ITokenProviderCatalog>(new NameOnlyCatalog(providerNames));
         services.AddSingleton<AuthTokenRouteTable>();
         services.AddReverseProxy()
@@ -55,7 +71,7 @@ internal static class ReverseProxyConfigCheck
         {
             foreach (var error in validator.ValidateRouteAsync(route).AsTask().GetAwaiter().GetResult())
             {
-                problems.Add(ToProblem($"{section.Path}:Routes:{route.RouteId}", error));
+                problems.Add(UnknownRateLimiterPolicy(section.Path, route, error, policyNames) ?? ToProblem($"{section.Path}:Routes:{route.RouteId}", error));
             }
         }
 
@@ -110,6 +126,23 @@ internal static class ReverseProxyConfigCheck
             }
         }
     }
+
+    /// <summary>YARP's "RateLimiter policy 'x' not found for route 'r'", as a problem at the route's <c>RateLimiterPolicy</c> key listing the policies.</summary>
+    private static ConfigProblem? UnknownRateLimiterPolicy(string sectionPath, RouteConfig route, Exception error, List<string> policyNames)
+    {
+        if (!RateLimiterPolicyNotFound().IsMatch(error.Message))
+        {
+            return null;
+        }
+
+        var known = policyNames.Count == 0 ? "none" : string.Join(", ", policyNames.Order(StringComparer.Ordinal));
+        return new ConfigProblem($"{sectionPath}:Routes:{route.RouteId}:RateLimiterPolicy",
+            $"route '{route.RouteId}' names rate-limit policy '{route.RateLimiterPolicy}', which is not a RateLimiting:Policies entry " +
+            $"(configured: {known}; names are case-sensitive) nor YARP's 'Default' or 'Disable'");
+    }
+
+    [GeneratedRegex("^RateLimiter policy '.*' not found for route '.*'\\.?$", RegexOptions.Singleline)]
+    private static partial Regex RateLimiterPolicyNotFound();
 
     private static ConfigProblem ToProblem(string path, Exception error)
     {

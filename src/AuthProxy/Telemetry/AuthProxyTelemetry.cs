@@ -14,8 +14,14 @@ public static class AuthProxyTelemetry
     /// <summary>Attribute naming the outcome of a fetch (<c>success</c>, <c>failed</c>, <c>timeout</c>).</summary>
     public const string OutcomeTag = "outcome";
 
-    /// <summary>Attribute naming why an inbound request was rejected.</summary>
+    /// <summary>Attribute naming why an inbound request was rejected, or why the shared token cache was not used.</summary>
     public const string ReasonTag = "reason";
+
+    /// <summary>Attribute naming a rate-limit policy (<c>RateLimiting:Policies</c>).</summary>
+    public const string PolicyTag = "authproxy.ratelimit.policy";
+
+    /// <summary>Attribute naming the inbound client (its configured name, never its key), or <c>anonymous</c>.</summary>
+    public const string ClientTag = "authproxy.client";
 
     internal static readonly ActivitySource ActivitySource = new(Name);
 }

@@ -50,6 +50,9 @@ public sealed class AccessToken
     /// <summary>Where upstreams accepted this token: tells a refused request from a revoked token after a 401.</summary>
     internal TokenAcceptance Acceptance { get; } = new();
 
+    /// <summary>Where the token sits in the fleet's shared cache, when there is one; set before the token is cached.</summary>
+    internal Fleet.SharedTokenRef? Shared { get; set; }
+
     private ITimer? _refreshTimer;
     private ITimer? _expiryTimer;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AuthProxy.Telemetry;
+using AuthProxy.Tokens.Fleet;
 
 namespace AuthProxy.Tokens;
 
@@ -7,7 +8,9 @@ namespace AuthProxy.Tokens;
 /// The one cached credential of one provider (CONTRACT §3). The hot path — a valid cached token — is
 /// a volatile read and two comparisons: no lock, no allocation. Misses share one in-flight fetch that
 /// runs on the application's stopping token and the provider timeout, never on a caller's token.
-/// Renewal starts in the background past <c>RefreshAfter</c>; failures back off exponentially.
+/// Renewal starts in the background past <c>RefreshAfter</c>; failures back off exponentially. With the fleet's shared cache
+/// (<see cref="SharedTokenCache"/>), a fetch — a miss or a renewal — first looks for the token another replica obtained and
+/// joins the fleet's single flight; requests still never leave memory for a cached token.
 /// </summary>
 internal sealed class TokenCache : IDisposable
 {
@@ -24,6 +27,7 @@ internal sealed class TokenCache : IDisposable
     private readonly TokenMetrics _metrics;
     private readonly CancellationToken _stopping;
     private readonly TokenEventLog? _events;
+    private readonly SharedTokenCache? _shared;
 
     private AccessToken? _current;
     private Task<TokenResult>? _inflight;
@@ -38,11 +42,12 @@ internal sealed class TokenCache : IDisposable
     // Status only; written under _gate.
     private long _successfulFetches;
     private long _failedFetches;
+    private long _sharedTokens;
     private DateTimeOffset? _lastRefresh;
     private string? _lastError;
 
     public TokenCache(string name, TokenProviderOptions options, ITokenSource source, TimeProvider time, ILogger logger,
-        TokenMetrics metrics, CancellationToken stopping, TokenEventLog? events = null)
+        TokenMetrics metrics, CancellationToken stopping, SharedTokenCache? shared = null, TokenEventLog? events = null)
     {
         Name = name;
         Options = options;
@@ -52,6 +57,8 @@ internal sealed class TokenCache : IDisposable
         _metrics = metrics;
         _stopping = stopping;
         _events = events;
+        _shared = shared;
+        shared?.OnInvalidated(DropForFleet);
     }
 
     /// <summary>The provider name from configuration.</summary>
@@ -91,7 +98,8 @@ internal sealed class TokenCache : IDisposable
 
     /// <summary>
     /// Drops <paramref name="rejected"/> if it is still the cached token. A token already replaced by another request is
-    /// left alone, so concurrent 401s drop it once. True when this call dropped it.
+    /// left alone, so concurrent 401s drop it once. True when this call dropped it. With the shared cache the fleet drops it
+    /// too: the entry goes while it still holds this token, and every replica is told to stop using it.
     /// </summary>
     public bool Invalidate(AccessToken rejected, string why)
     {
@@ -100,10 +108,28 @@ internal sealed class TokenCache : IDisposable
             rejected.Retire();
             Log.TokenDropped(_logger, Name, why);
             _events?.Dropped(Name, _time.GetUtcNow(), why);
+            _shared?.Dropped(rejected);
             return true;
         }
 
         return false;
+    }
+
+    /// <summary>The fleet was told to stop using the token with <paramref name="tag"/>: drop it if it is the cached one.</summary>
+    private void DropForFleet(string entryKey, byte[] tag)
+    {
+        lock (_gate)
+        {
+            // Under the gate: a token being adopted at this moment is checked against the tag before it is installed.
+            var token = _current;
+            if (token?.Shared is { } where && where.Is(entryKey, tag))
+            {
+                _current = null;
+                token.Retire();
+                SharedCacheLog.DroppedByFleet(_logger, Name);
+                _events?.Dropped(Name, _time.GetUtcNow(), "another replica's upstream refused it");
+            }
+        }
     }
 
     /// <summary>
@@ -251,6 +277,7 @@ internal sealed class TokenCache : IDisposable
     public void Dispose()
     {
         Interlocked.Exchange(ref _current, null)?.Retire();
+        _shared?.Dispose();
         _source.Dispose();
     }
 
@@ -317,6 +344,97 @@ internal sealed class TokenCache : IDisposable
         // Callers hold _gate: leave it before doing any work.
         await Task.Yield();
 
+        var outcome = await ObtainAsync();
+        while (true)
+        {
+            var result = outcome.Result;
+            var now = _time.GetUtcNow();
+            if (outcome.Origin == TokenOrigin.Fetched && result.Succeeded && now >= result.Token.UsableUntil)
+            {
+                result = TokenResult.Fail(TokenFailureKind.Failed,
+                    $"the token endpoint issued a token that expires at {result.Token.ExpiresAt:O}, inside the expiry window");
+            }
+
+            lock (_gate)
+            {
+                // Checked under the gate, as DropForFleet is: a token the fleet dropped while it was being taken is not installed.
+                if (outcome.Origin != TokenOrigin.Shared || result.Token?.Shared is not { } where || !_shared!.IsRevoked(where.Tag))
+                {
+                    Complete(result, outcome.Origin, now);
+                    return result;
+                }
+            }
+
+            outcome = new SharedOutcome(await FetchFromSourceAsync(), TokenOrigin.Fetched);
+        }
+    }
+
+    private async Task<SharedOutcome> ObtainAsync()
+    {
+        if (_shared is not { } shared)
+        {
+            return new SharedOutcome(await FetchFromSourceAsync(), TokenOrigin.Fetched);
+        }
+
+        try
+        {
+            return await shared.ObtainAsync(Volatile.Read(ref _current), FetchFromSourceAsync);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug in the shared layer must not cost the request its token: go on alone.
+            Log.UnexpectedFetchError(_logger, Name, ex.GetType().Name, ex);
+            return new SharedOutcome(await FetchFromSourceAsync(), TokenOrigin.Fetched);
+        }
+    }
+
+    /// <summary>Installs the outcome of a flight (the token, or the backoff). Under <see cref="_gate"/>.</summary>
+    private void Complete(TokenResult result, TokenOrigin origin, DateTimeOffset now)
+    {
+        if (result.Succeeded)
+        {
+            result.Token.StartTimers(_time, now);
+            var previous = Interlocked.Exchange(ref _current, result.Token);
+            previous?.Retire();
+            _events?.Obtained(Name, now, result.Token, previous, _consecutiveFailures);
+            _consecutiveFailures = 0;
+            Volatile.Write(ref _retryAtUtcTicks, 0);
+            if (origin == TokenOrigin.Fetched)
+            {
+                _successfulFetches++;
+                Log.TokenObtained(_logger, Name, result.Token.ExpiresAt, result.Token.RefreshAt, _lastFetchMs);
+            }
+            else
+            {
+                _sharedTokens++;
+            }
+
+            _lastRefresh = now;
+            _lastError = null;
+        }
+        else
+        {
+            var retryAt = now + NextBackoff(++_consecutiveFailures, result.Failure.RetryAfter);
+            Volatile.Write(ref _retryAtUtcTicks, retryAt.UtcTicks);
+            if (origin == TokenOrigin.Fetched)
+            {
+                _failedFetches++;
+            }
+
+            _lastError = origin == TokenOrigin.PeerFailure ? $"{result.Failure.Reason} (another replica's token request)" : result.Failure.Reason;
+            Log.TokenFetchFailed(_logger, Name, _lastError, retryAt);
+            _events?.FetchFailed(Name, now, _lastError, retryAt, _consecutiveFailures);
+        }
+
+        // Publish the token (or the backoff) before clearing the flight, so late arrivals see it.
+        _inflight = null;
+    }
+
+    private double _lastFetchMs;
+
+    /// <summary>One request to the token endpoint, within the provider's timeout; never throws.</summary>
+    private async Task<TokenResult> FetchFromSourceAsync()
+    {
         using var activity = AuthProxyTelemetry.ActivitySource.StartActivity("authproxy.token.fetch", ActivityKind.Internal);
         activity?.SetTag(AuthProxyTelemetry.ProviderTag, Name);
         var started = _time.GetTimestamp();
@@ -344,49 +462,14 @@ internal sealed class TokenCache : IDisposable
             }
         }
 
-        var now = _time.GetUtcNow();
-        if (result.Succeeded && now >= result.Token.UsableUntil)
-        {
-            result = TokenResult.Fail(TokenFailureKind.Failed,
-                $"the token endpoint issued a token that expires at {result.Token.ExpiresAt:O}, inside the expiry window");
-        }
-
         var elapsed = _time.GetElapsedTime(started);
+        _lastFetchMs = elapsed.TotalMilliseconds;
         var outcome = result.Succeeded ? "success" : result.Failure.Kind == TokenFailureKind.TimedOut ? "timeout" : "failed";
         _metrics.Fetched(Name, outcome, elapsed);
         activity?.SetTag(AuthProxyTelemetry.OutcomeTag, outcome);
         if (!result.Succeeded)
         {
             activity?.SetStatus(ActivityStatusCode.Error, result.Failure.Reason);
-        }
-
-        lock (_gate)
-        {
-            if (result.Succeeded)
-            {
-                result.Token.StartTimers(_time, now);
-                var previous = Interlocked.Exchange(ref _current, result.Token);
-                previous?.Retire();
-                _events?.Obtained(Name, now, result.Token, previous, _consecutiveFailures);
-                _consecutiveFailures = 0;
-                Volatile.Write(ref _retryAtUtcTicks, 0);
-                _successfulFetches++;
-                _lastRefresh = now;
-                _lastError = null;
-                Log.TokenObtained(_logger, Name, result.Token.ExpiresAt, result.Token.RefreshAt, elapsed.TotalMilliseconds);
-            }
-            else
-            {
-                var retryAt = now + NextBackoff(++_consecutiveFailures, result.Failure.RetryAfter);
-                Volatile.Write(ref _retryAtUtcTicks, retryAt.UtcTicks);
-                _failedFetches++;
-                _lastError = result.Failure.Reason;
-                Log.TokenFetchFailed(_logger, Name, result.Failure.Reason, retryAt);
-                _events?.FetchFailed(Name, now, result.Failure.Reason, retryAt, _consecutiveFailures);
-            }
-
-            // Publish the token (or the backoff) before clearing the flight, so late arrivals see it.
-            _inflight = null;
         }
 
         return result;

@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using AuthProxy.Telemetry;
+using AuthProxy.Tokens.Fleet;
 
 namespace AuthProxy.Tokens;
 
 /// <summary>
 /// The live set of token providers. <see cref="Apply"/> is called with each validated configuration:
 /// unchanged providers keep their cache and token, changed ones get a fresh cache (dropping the token),
-/// removed ones are emptied.
+/// removed ones are emptied. It also owns the connection to the fleet's shared cache (<c>TokenCache:Redis</c>): a changed
+/// section gives every provider a fresh cache on the new connection.
 /// </summary>
 internal sealed class TokenProviderRegistry : ITokenProviderCatalog, IDisposable
 {
@@ -18,18 +20,26 @@ internal sealed class TokenProviderRegistry : ITokenProviderCatalog, IDisposable
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TokenMetrics _metrics;
+    private readonly TokenCacheMetrics _sharedMetrics;
     private readonly CancellationToken _stopping;
     private readonly TokenEventLog? _events;
+    private RedisTokenStore? _store;
 
-    public TokenProviderRegistry(TimeProvider time, ILoggerFactory loggerFactory, TokenMetrics metrics, IHostApplicationLifetime lifetime,
-        TokenEventLog? events = null)
+    public TokenProviderRegistry(TimeProvider time, ILoggerFactory loggerFactory, TokenMetrics metrics, TokenCacheMetrics sharedMetrics,
+        IHostApplicationLifetime lifetime, TokenEventLog? events = null)
     {
         _time = time;
         _loggerFactory = loggerFactory;
         _metrics = metrics;
-        _stopping = lifetime.ApplicationStopping;
         _events = events;
+        _sharedMetrics = sharedMetrics;
+        // Not ApplicationStopping: while the host drains (README "Running a fleet") and its requests in flight finish, tokens are
+        // still fetched and renewed; once every request is done, whatever is left is cancelled.
+        _stopping = lifetime.ApplicationStopped;
     }
+
+    /// <summary>The shared cache's state for the status endpoint, or null when the fleet shares no cache.</summary>
+    public SharedTokenCacheStatus? SharedCacheStatus => Volatile.Read(ref _store)?.GetStatus();
 
     public IEnumerable<string> Names => _slots.Where(s => s.Value.Cache is not null).Select(s => s.Key);
 
@@ -43,17 +53,18 @@ internal sealed class TokenProviderRegistry : ITokenProviderCatalog, IDisposable
     /// <summary>The live cache of a provider, or null.</summary>
     public TokenCache? Find(string name) => _slots.TryGetValue(name, out var slot) ? slot.Cache : null;
 
-    /// <summary>Brings the providers in line with a validated configuration.</summary>
-    public void Apply(IReadOnlyList<ProviderDefinition> providers)
+    /// <summary>Brings the providers (and the shared cache, <paramref name="sharedCache"/>; null for none) in line with a validated configuration.</summary>
+    public void Apply(IReadOnlyList<ProviderDefinition> providers, RedisTokenCacheOptions? sharedCache = null)
     {
         lock (_applyGate)
         {
+            var retiredStore = ApplyStore(sharedCache);
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var provider in providers)
             {
                 seen.Add(provider.Name);
                 var slot = GetSlot(provider.Name);
-                if (slot.Cache is not null && _fingerprints.TryGetValue(provider.Name, out var old) && old == provider.Fingerprint)
+                if (slot.Cache is not null && retiredStore is null && _fingerprints.TryGetValue(provider.Name, out var old) && old == provider.Fingerprint)
                 {
                     continue;
                 }
@@ -65,7 +76,8 @@ internal sealed class TokenProviderRegistry : ITokenProviderCatalog, IDisposable
                 }
 
                 var source = TokenProviderTypes.CreateSource(provider.Options, _time);
-                var cache = new TokenCache(provider.Name, provider.Options, source, _time, logger, _metrics, _stopping, _events);
+                var shared = _store is { } store ? new SharedTokenCache(provider.Name, provider.Options, store, _time, logger, _stopping) : null;
+                var cache = new TokenCache(provider.Name, provider.Options, source, _time, logger, _metrics, _stopping, shared, _events);
                 var replaced = slot.Swap(cache);
                 if (replaced?.Current is not null)
                 {
@@ -84,6 +96,11 @@ internal sealed class TokenProviderRegistry : ITokenProviderCatalog, IDisposable
                     _fingerprints.Remove(name);
                 }
             }
+
+            if (retiredStore is { Old: { } oldStore })
+            {
+                _ = DisposeLaterAsync(oldStore);
+            }
         }
     }
 
@@ -93,6 +110,41 @@ internal sealed class TokenProviderRegistry : ITokenProviderCatalog, IDisposable
         {
             slot.Swap(null)?.Dispose();
         }
+
+        Interlocked.Exchange(ref _store, null)?.Dispose();
+    }
+
+    /// <summary>Connects to the configured shared cache; returns the store it replaces when the section changed (null when it did not).</summary>
+    private (RedisTokenStore? Old, bool Changed)? ApplyStore(RedisTokenCacheOptions? options)
+    {
+        var current = _store;
+        if (current?.Options.Fingerprint == options?.Fingerprint)
+        {
+            return null;
+        }
+
+        RedisTokenStore? next = null;
+        if (options is not null)
+        {
+            next = new RedisTokenStore(options, _time, _loggerFactory.CreateLogger("AuthProxy.Tokens.SharedCache"), _sharedMetrics);
+            next.Start();
+        }
+
+        Volatile.Write(ref _store, next);
+        return (current, true);
+    }
+
+    private async Task DisposeLaterAsync(RedisTokenStore store)
+    {
+        try
+        {
+            await Task.Delay(RetiredCacheGrace, _time, _stopping);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        store.Dispose();
     }
 
     /// <summary>Requests in flight may still hold the old cache: dispose its HTTP client only after a grace period.</summary>

@@ -27,11 +27,15 @@ public sealed class KubernetesManifestTests
     private const string KubernetesOverlay = "overlays/kubernetes";
     private const string OpenShiftOverlay = "overlays/openshift";
     private const string TrustedProfileExample = "examples/trusted-profile";
+    private const string FleetExample = "examples/fleet";
+
+    /// <summary>Templates of the Secrets created out of band (never by kustomize): what their keys provide.</summary>
+    private static readonly string[] SecretTemplates = ["secret.yaml", "components/shared-token-cache/secret.yaml"];
 
     private static readonly Dockerfile Image = Dockerfile.Load(ShippedConfigs.FullPath("Dockerfile"));
 
     /// <summary>Everything meant to be applied: both overlays and the example built on them.</summary>
-    public static TheoryData<string> Renderings => [KubernetesOverlay, OpenShiftOverlay, TrustedProfileExample];
+    public static TheoryData<string> Renderings => [KubernetesOverlay, OpenShiftOverlay, TrustedProfileExample, FleetExample];
 
     /// <summary>The overlays for API-key set-ups, which must carry no service-account token at all.</summary>
     public static TheoryData<string> ApiKeyOverlays => [KubernetesOverlay, OpenShiftOverlay];
@@ -207,6 +211,87 @@ public sealed class KubernetesManifestTests
         Assert.All(providers, p => Assert.Equal("IamTrustedProfile", (string?)p.Value?["Type"]));
     }
 
+    [Theory]
+    [MemberData(nameof(Renderings))]
+    public void Rendering_ScalesWithAnAutoscaler_FromTwoReplicas_WhichOwnsTheReplicaCount(string kustomization)
+    {
+        var resources = Render(kustomization);
+        var hpa = KustomizeRender.Single(resources, "HorizontalPodAutoscaler", "authproxy");
+        var target = hpa["spec"]!["scaleTargetRef"]!;
+
+        Assert.Equal("autoscaling/v2", (string?)hpa["apiVersion"]);
+        Assert.Equal(("apps/v1", "Deployment", "authproxy"), ((string?)target["apiVersion"], (string?)target["kind"], (string?)target["name"]));
+        var min = int.Parse((string)hpa["spec"]!["minReplicas"]!, CultureInfo.InvariantCulture);
+        Assert.True(min >= 2, "one replica alone cannot be drained without an outage");
+        Assert.True(int.Parse((string)hpa["spec"]!["maxReplicas"]!, CultureInfo.InvariantCulture) > min);
+        Assert.Null(Deployment(resources)["spec"]!["replicas"]); // re-applying must not reset what the autoscaler chose
+        Assert.NotNull(Container(Pod(resources))["resources"]?["requests"]?["cpu"]); // CPU utilisation needs a request
+    }
+
+    [Theory]
+    [MemberData(nameof(Renderings))]
+    public void Rendering_HasADisruptionBudget_ThatSelectsThePods_AndLetsOneGoAtATime(string kustomization)
+    {
+        var resources = Render(kustomization);
+        var pdb = KustomizeRender.Single(resources, "PodDisruptionBudget", "authproxy");
+        var podLabels = Deployment(resources)["spec"]!["template"]!["metadata"]!["labels"]!.AsObject();
+
+        Assert.Equal("policy/v1", (string?)pdb["apiVersion"]);
+        Assert.All(pdb["spec"]!["selector"]!["matchLabels"]!.AsObject(), l => Assert.Equal((string?)l.Value, (string?)podLabels[l.Key]));
+        Assert.Equal("1", (string?)pdb["spec"]!["maxUnavailable"]);
+        Assert.Null(pdb["spec"]!["minAvailable"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Renderings))]
+    public void Rendering_ShutsDownGracefully_ReadinessFirst_ThenTheDrain_WithinTheGracePeriod(string kustomization)
+    {
+        var pod = Pod(Render(kustomization));
+        var container = Container(pod);
+        var drain = TimeSpan.Parse(Env(container, "Shutdown__DrainDelay") ?? "00:00:00", CultureInfo.InvariantCulture);
+        var grace = TimeSpan.FromSeconds(int.Parse((string?)pod["terminationGracePeriodSeconds"] ?? "30", CultureInfo.InvariantCulture));
+        var probe = container["readinessProbe"]!;
+        var noticed = TimeSpan.FromSeconds(int.Parse((string)probe["periodSeconds"]!, CultureInfo.InvariantCulture) *
+            int.Parse((string)probe["failureThreshold"]!, CultureInfo.InvariantCulture));
+
+        Assert.True(drain > TimeSpan.Zero, "no drain: the listeners would close the moment SIGTERM arrives");
+        Assert.True(noticed <= drain, $"readiness is noticed only after {noticed}, past the {drain} drain");
+        Assert.True(grace >= drain + AuthProxy.Hosting.ShutdownDrain.InFlightTimeout,
+            $"terminationGracePeriodSeconds {grace.TotalSeconds} leaves no time for in-flight requests after the {drain.TotalSeconds} s drain");
+        var problems = new List<AuthProxy.Configuration.ConfigProblem>();
+        var read = AuthProxy.Hosting.ShutdownConfig.Read(new ConfigurationBuilder()
+            .AddInMemoryCollection([new("Shutdown:DrainDelay", Env(container, "Shutdown__DrainDelay"))]).Build(), problems);
+        Assert.Empty(problems); // the proxy accepts the value the manifest gives it
+        Assert.Equal(drain, read.DrainDelay);
+    }
+
+    [Fact]
+    public void FleetExample_ConfiguresTheSharedTokenCache_FromTheSecret_WithItsFilesMounted()
+    {
+        var resources = Render(FleetExample);
+        var pod = Pod(resources);
+        var container = Container(pod);
+
+        var configuration = Env(container, "TokenCache__Redis__ConfigurationFile");
+        var key = Env(container, "TokenCache__Redis__EncryptionKeyFile");
+        Assert.NotNull(configuration);
+        Assert.NotNull(key);
+        Assert.Equal("authproxy:", Env(container, "TokenCache__Redis__KeyPrefix"));
+        foreach (var file in new[] { configuration!, key! })
+        {
+            var source = FileSource(pod, resources, file);
+            Assert.True(source is not null, $"no volume provides {file}");
+            Assert.Equal("Secret", KustomizeRender.Kind(source!));
+        }
+
+        Assert.DoesNotContain(resources, r => KustomizeRender.Kind(r) == "Secret"); // created out of band, never by kustomize
+        Assert.True(GroupReadable(Volume(pod, "token-cache")["secret"]!.AsObject()));
+        Assert.Null(Env(Container(Pod(Render(KubernetesOverlay))), "TokenCache__Redis__ConfigurationFile")); // opt-in: the plain overlays share nothing
+    }
+
+    private static string? Env(JsonObject container, string name) =>
+        (string?)container["env"]?.AsArray().OfType<JsonObject>().SingleOrDefault(e => (string?)e["name"] == name)?["value"];
+
     [KubectlTheory]
     [MemberData(nameof(Renderings))]
     public async Task Renderer_AgreesWithKubectlKustomize(string kustomization)
@@ -306,7 +391,8 @@ public sealed class KubernetesManifestTests
             if (volume["secret"]?["secretName"] is { } secretName)
             {
                 var secret = resources.SingleOrDefault(r => KustomizeRender.Kind(r) == "Secret" && KustomizeRender.Name(r) == (string?)secretName)
-                    ?? KustomizeRender.Single(KustomizeRender.ReadManifest(ShippedConfigs.FullPath($"{Root}/secret.yaml")), "Secret", (string)secretName!);
+                    ?? KustomizeRender.Single(SecretTemplates.SelectMany(t => KustomizeRender.ReadManifest(ShippedConfigs.FullPath($"{Root}/{t}"))), "Secret",
+                        (string)secretName!);
                 return (secret["stringData"] ?? secret["data"])?[name] is not null ? secret : null;
             }
 

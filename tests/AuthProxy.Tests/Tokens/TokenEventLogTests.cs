@@ -19,7 +19,7 @@ public sealed class TokenEventLogTests : IDisposable
     public TokenEventLogTests()
     {
         _cache = new TokenCache("kp", new TokenProviderOptions { Type = "IamApiKey" }, _source, _time, NullLogger.Instance,
-            new TokenMetrics(new TestMeterFactory()), _stopping.Token, _log);
+            new TokenMetrics(new TestMeterFactory()), _stopping.Token, events: _log);
     }
 
     public void Dispose()
