@@ -105,6 +105,8 @@ public static class AuthProxyApp
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(ConnectionOrigin.Capture);
         builder.WebHost.ConfigureKestrel(InboundCertificateCheck.AcceptForPinning);
+        // No "Server: Kestrel" on every answer (it tells a scanner what runs here); Kestrel:AddServerHeader=true restores it.
+        builder.WebHost.ConfigureKestrel(options => options.AddServerHeader = builder.Configuration.GetValue("Kestrel:AddServerHeader", false));
         var file = new ConfigFileSource(snapshot.FileData);
         ConfigLayers.Arrange(builder.Configuration, file);
         AddListeners(builder, snapshot.Admin);

@@ -35,7 +35,8 @@ internal static class AuthProxyServiceCollectionExtensions
             .LoadFromConfig(configuration.GetSection(ReverseProxyConfigCheck.Section))
             .AddTransformFactory<AuthTokenTransformFactory>()
             .AddInboundCredentialRemoval()
-            .AddTransforms<ViaHeaderTransform.Provider>();
+            .AddTransforms<ViaHeaderTransform.Provider>()
+            .AddTransforms<NoDefaultForwardersProvider>();
 
         services.AddSingleton<ConfigReloader>();
         services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());

@@ -25,6 +25,10 @@ internal static class ConfigLayers
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
         ["Logging:LogLevel:Yarp"] = "Warning",
         ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information",
+        // ASP.NET Core starts an Activity (and a log scope) for every request while this category logs at any level, and
+        // the forwarder then writes a traceparent of its own into every upstream request. It logs only request
+        // start/finish (Information). With tracing on (OTEL_EXPORTER_OTLP_ENDPOINT) the Activity is made anyway.
+        ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "None",
     };
 
     /// <summary>A candidate configuration: the layers with <paramref name="fileData"/> as the file.</summary>

@@ -9,6 +9,8 @@ namespace AuthProxy.InboundAuth;
 /// <summary>Registers inbound client authentication: the scheme, the live client store and the policies.</summary>
 internal static class InboundAuthServiceCollectionExtensions
 {
+    private const string SuppressAutoDefaultScheme = "Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme";
+
     /// <summary>
     /// Adds the inbound authentication scheme, the <see cref="InboundClientStore"/> holding <paramref name="initial"/>
     /// (read by <see cref="InboundAuthConfig.Read"/>), and the policy provider behind routes' <c>AuthorizationPolicy</c>
@@ -36,9 +38,11 @@ internal static class InboundAuthServiceCollectionExtensions
             return store;
         });
 
-        // No default authenticate scheme: the authentication middleware would then run the handler on every request.
-        // The policies name the scheme, so only routes that require a client authenticate, and a proxy with no
-        // clients does no authentication work at all.
+        // No default authenticate scheme, not even the one ASP.NET Core picks when a single scheme is registered (only a
+        // process-wide switch turns that off): the authentication middleware would then run the handler on every request.
+        // The policies name the scheme, so only routes that require a client authenticate, and a proxy with no clients
+        // does no authentication work at all.
+        AppContext.SetSwitch(SuppressAutoDefaultScheme, true);
         services.AddAuthentication(options =>
         {
             options.DefaultChallengeScheme = InboundAuthDefaults.AuthenticationScheme;

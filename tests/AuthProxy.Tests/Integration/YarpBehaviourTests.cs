@@ -15,8 +15,8 @@ public sealed class YarpBehaviourTests(ITestOutputHelper output)
 {
     /// <summary>
     /// YARP 2.2 (#2400): on a dual-stack listener an IPv4 client shows as <c>::ffff:a.b.c.d</c>; X-Forwarded-For now
-    /// carries the IPv4 form, as an upstream's allow-list or audit log expects. Run through the route's real transforms,
-    /// AuthToken included.
+    /// carries the IPv4 form, as an upstream's allow-list or audit log expects. AuthProxy sends no X-Forwarded headers
+    /// unless a route asks for them (below); this route does. Run through the route's real transforms, AuthToken included.
     /// </summary>
     [Theory]
     [InlineData("::ffff:203.0.113.7", "203.0.113.7")]
@@ -24,22 +24,71 @@ public sealed class YarpBehaviourTests(ITestOutputHelper output)
     [InlineData("2001:db8::7", "2001:db8::7")]
     public async Task XForwardedFor_Ipv4MappedClient_IsForwardedInIpv4Form(string remote, string forwarded)
     {
-        await using var env = await TestEnvironment.StartAsync(output);
+        await using var env = await TestEnvironment.StartAsync(output, o => o.Config = e => WithXForwarded(Configs.Kms(e.Idp.Url, e.Upstream.Url)));
         Assert.True(env.Proxy.Services.GetRequiredService<IProxyStateLookup>().TryGetRoute("kms", out var route));
-        var context = new DefaultHttpContext();
-        context.Connection.RemoteIpAddress = IPAddress.Parse(remote);
-        context.Request.Scheme = "http";
-        context.Request.Host = new HostString("authproxy.example");
-        context.Request.Method = "GET";
-        context.Request.Path = "/kms/api/v2/keys";
+        var context = NewRequest(remote);
         using var proxyRequest = new HttpRequestMessage(HttpMethod.Get, (Uri?)null);
         using var cts = TestTimeouts.Cts();
 
         await route.Transformer.TransformRequestAsync(context, proxyRequest, env.Upstream.Url + "/", cts.Token);
 
         Assert.Equal([forwarded], proxyRequest.Headers.GetValues("X-Forwarded-For"));
+        Assert.Equal(["http"], proxyRequest.Headers.GetValues("X-Forwarded-Proto"));
+        Assert.Equal(["authproxy.example"], proxyRequest.Headers.GetValues("X-Forwarded-Host"));
         Assert.Equal("Bearer tok-1", Assert.Single(proxyRequest.Headers.GetValues("Authorization")));
         Assert.Equal(new Uri(env.Upstream.Url + "/api/v2/keys"), proxyRequest.RequestUri);
+    }
+
+    /// <summary>
+    /// YARP's default X-Forwarded-For/-Proto/-Host/-Prefix are off (README "Performance"): a route without the
+    /// <c>X-Forwarded</c> transform forwards none of its own, end to end; and the proxy's own answers carry no <c>Server</c>
+    /// header (an upstream's is passed on, as YARP does).
+    /// </summary>
+    [Fact]
+    public async Task DefaultRoute_SendsNoXForwardedHeaders_AndAnswersWithoutServerHeader()
+    {
+        await using var env = await TestEnvironment.StartAsync(output);
+        using var cts = TestTimeouts.Cts();
+
+        using var response = await env.Client.GetAsync("/kms/api/v2/keys", cts.Token);
+
+        using var health = await env.Client.GetAsync("/healthz", cts.Token);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(health.Headers.Contains("Server"));
+        var received = Assert.Single(env.Upstream.Requests);
+        foreach (var name in new[] { "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Prefix" })
+        {
+            Assert.Null(received.Header(name));
+        }
+
+        Assert.Equal("Bearer tok-1", received.Header("Authorization"));
+    }
+
+    /// <summary><c>Kestrel:AddServerHeader=true</c> brings the <c>Server</c> header back.</summary>
+    [Fact]
+    public async Task ServerHeader_CanBeTurnedBackOn()
+    {
+        await using var env = await TestEnvironment.StartAsync(output, o => o.ProxyArgs.Add("--Kestrel:AddServerHeader=true"));
+        using var cts = TestTimeouts.Cts();
+
+        using var health = await env.Client.GetAsync("/healthz", cts.Token);
+
+        Assert.Equal("Kestrel", health.Headers.Server.ToString());
+    }
+
+    private static string WithXForwarded(string config) =>
+        config.Replace("""{ "PathRemovePrefix": "/kms" },""", """{ "PathRemovePrefix": "/kms" }, { "X-Forwarded": "Set" },""", StringComparison.Ordinal);
+
+    private static DefaultHttpContext NewRequest(string remote)
+    {
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = IPAddress.Parse(remote);
+        context.Request.Scheme = "http";
+        context.Request.Host = new HostString("authproxy.example");
+        context.Request.Method = "GET";
+        context.Request.Path = "/kms/api/v2/keys";
+        return context;
     }
 
     /// <summary>
