@@ -4,18 +4,20 @@
 #   docker run -p 8080:8080 -v "$PWD/config:/app/config:ro" -e TokenProviders__kp__ApiKey=... authproxy
 #
 # No configuration is baked in: mount one at /app/config (a Kubernetes ConfigMap in deploy/kubernetes/).
-# tests/AuthProxy.Tests/Deployment/PublishedAppTests.cs runs this file's publish, ENV and ENTRYPOINT on the host
-# (no Docker engine needed), so keep those lines in their simple one-line form.
+# tests/AuthProxy.Tests/Deployment/PublishedAppTests.cs runs this file's restore, publish, ENV and ENTRYPOINT on the host
+# (no Docker engine needed, $TARGETARCH as the host's), so keep those lines in their simple one-line form.
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# Set by BuildKit to the image's architecture (amd64, arm64): the publish is ReadyToRun for it (README "Performance").
+ARG TARGETARCH
 WORKDIR /source
 # Restore first, from the project and build files only, so the layer is reused while only code changes. Package
 # versions live in Directory.Packages.props, so the Directory.* files must be present before restore.
 COPY Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/AuthProxy/AuthProxy.csproj src/AuthProxy/
-RUN dotnet restore src/AuthProxy/AuthProxy.csproj
+RUN dotnet restore src/AuthProxy/AuthProxy.csproj -a $TARGETARCH
 COPY src/AuthProxy/ src/AuthProxy/
-RUN dotnet publish src/AuthProxy/AuthProxy.csproj -c Release -o /app/publish --no-restore
+RUN dotnet publish src/AuthProxy/AuthProxy.csproj -c Release -a $TARGETARCH -o /app/publish --no-restore
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app

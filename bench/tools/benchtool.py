@@ -361,6 +361,18 @@ def _fmt(v, digits=0):
     return f"{v:,.{digits}f}"
 
 
+SPREAD_LIMIT = 0.15  # a ratio whose rounds spread more than this (max-min over median) is flagged, not reported as a result
+
+
+def _spread(values):
+    """(max - min) / median of the non-empty values, or None with fewer than two."""
+    vs = [v for v in values if v is not None]
+    if len(vs) < 2:
+        return None
+    m = _med(vs)
+    return (max(vs) - min(vs)) / m if m else None
+
+
 def cmd_report(args):
     with open(args.meta) as f:
         meta = json.load(f)
@@ -395,6 +407,10 @@ def cmd_report(args):
                 "foreign_sut_cpu_percent_max": max((r.get("foreign_sut_cpu_percent") or 0 for r in rs), default=None),
                 "irq_sut_cpu_percent_median": _med([r.get("irq_sut_cpu_percent") for r in rs]),
                 "steal_sut_cpu_percent_median": _med([r.get("steal_sut_cpu_percent") for r in rs]),
+                "steal_sut_cpu_percent_max": max((r.get("steal_sut_cpu_percent") or 0 for r in rs), default=None),
+                "rps_spread": _spread(rps),
+                "proxy_cpu_spread": _spread([r["proxy_cpu_us_per_req"] for r in rs]),
+                "p99_spread": _spread([r["p99_ms"] for r in rs]),
                 "non2xx": sum(r["non2xx"] for r in rs), "socket_errors": sum(r["socket_errors"] for r in rs),
             }
 
@@ -414,7 +430,10 @@ def cmd_report(args):
             if not a or not b:
                 continue
             rr = per_round_ratios(conns, "authproxy", other, "rps")
+            rc = per_round_ratios(conns, "authproxy", other, "proxy_cpu_us_per_req")
+            rp = per_round_ratios(conns, "authproxy", other, "p99_ms")
             ratios[f"authproxy/{other}@{conns}"] = {
+                "rps_spread": _spread(rr), "cpu_spread": _spread(rc), "p99_spread": _spread(rp),
                 "rps": a["rps_median"] / b["rps_median"],
                 "rps_per_round_min": min(rr) if rr else None, "rps_per_round_max": max(rr) if rr else None,
                 "p99": (a["p99_ms_median"] / b["p99_ms_median"]) if b["p99_ms_median"] else None,
@@ -428,24 +447,44 @@ def cmd_report(args):
                  + (f"; .NET environment: {meta['dotnet_env']}." if meta.get("dotnet_env") else "."))
     lines.append(f"Placement: {meta['placement']}")
     lines.append("")
-    lines.append("| target | conns | req/s (median) | req/s min–max | p50 ms | p99 ms | proxy CPU µs/req | upstream CPU µs/req "
-                 f"| CPU{meta['sut_cpu']} busy % | CPU{meta['load_cpu']} busy % | CPU{meta['sut_cpu']} irq+softirq % "
-                 f"| other processes on CPU{meta['sut_cpu']} % (max) | errors |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    def pct(v):
+        return "—" if v is None else f"{v * 100:.0f}%"
+
+    lines.append("| target | conns | req/s (median) | req/s min–max (spread) | p50 ms | p99 ms (spread) | proxy CPU µs/req (spread) "
+                 f"| upstream CPU µs/req | CPU{meta['sut_cpu']} busy % | CPU{meta['load_cpu']} busy % | CPU{meta['sut_cpu']} irq+softirq % "
+                 f"| CPU{meta['sut_cpu']} steal % (max) | other processes on CPU{meta['sut_cpu']} % (max) | errors |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for key, s in summary.items():
         errors = s["non2xx"] + s["socket_errors"]
-        lines.append(f"| {NAMES[s['target']]} | {s['conns']} | {_fmt(s['rps_median'])} | {_fmt(s['rps_min'])}–{_fmt(s['rps_max'])} "
-                     f"| {_fmt(s['p50_ms_median'], 2)} | {_fmt(s['p99_ms_median'], 2)} | {_fmt(s['proxy_cpu_us_per_req_median'], 1)} "
+        lines.append(f"| {NAMES[s['target']]} | {s['conns']} | {_fmt(s['rps_median'])} | {_fmt(s['rps_min'])}–{_fmt(s['rps_max'])} ({pct(s['rps_spread'])}) "
+                     f"| {_fmt(s['p50_ms_median'], 2)} | {_fmt(s['p99_ms_median'], 2)} ({pct(s['p99_spread'])}) "
+                     f"| {_fmt(s['proxy_cpu_us_per_req_median'], 1)} ({pct(s['proxy_cpu_spread'])}) "
                      f"| {_fmt(s['upstream_cpu_us_per_req_median'], 1)} | {_fmt(s['cpu0_busy_median'])} | {_fmt(s['cpu1_busy_median'])} "
-                     f"| {_fmt(s['irq_sut_cpu_percent_median'])} | {_fmt(s['foreign_sut_cpu_percent_median'])} ({_fmt(s['foreign_sut_cpu_percent_max'])}) | {errors} |")
+                     f"| {_fmt(s['irq_sut_cpu_percent_median'])} | {_fmt(s['steal_sut_cpu_percent_median'])} ({_fmt(s['steal_sut_cpu_percent_max'])}) "
+                     f"| {_fmt(s['foreign_sut_cpu_percent_median'])} ({_fmt(s['foreign_sut_cpu_percent_max'])}) | {errors} |")
     lines.append("")
+    # Each ratio with the spread of its per-round ratios; past SPREAD_LIMIT it is printed as unreliable, not as a result.
+    def ratio(value, spread):
+        if value is None:
+            return "—"
+        if spread is not None and spread > SPREAD_LIMIT:
+            return f"({_fmt(value, 2)}: rounds spread {pct(spread)} > {pct(SPREAD_LIMIT)}, not a result)"
+        return f"{_fmt(value, 2)} (±{pct(spread)})" if spread is not None else _fmt(value, 2)
+
+    unreliable = []
     lines.append("| ratio | conns | req/s | req/s per round (min–max) | p99 | proxy CPU µs/req |")
     lines.append("|---|---:|---:|---:|---:|---:|")
     for key, r in ratios.items():
         name, conns = key.split("@")
         pretty = "AuthProxy / bare YARP" if name.endswith("bareyarp") else "AuthProxy / nginx"
-        lines.append(f"| {pretty} | {conns} | {_fmt(r['rps'], 2)} | {_fmt(r['rps_per_round_min'], 2)}–{_fmt(r['rps_per_round_max'], 2)} "
-                     f"| {_fmt(r['p99'], 2)} | {_fmt(r['cpu_per_req'], 2)} |")
+        lines.append(f"| {pretty} | {conns} | {ratio(r['rps'], r['rps_spread'])} | {_fmt(r['rps_per_round_min'], 2)}–{_fmt(r['rps_per_round_max'], 2)} "
+                     f"| {ratio(r['p99'], r['p99_spread'])} | {ratio(r['cpu_per_req'], r['cpu_spread'])} |")
+        unreliable += [f"{pretty} @{conns} {what}" for what, sp in (("req/s", r["rps_spread"]), ("p99", r["p99_spread"]), ("CPU", r["cpu_spread"]))
+                       if sp is not None and sp > SPREAD_LIMIT]
+    if unreliable:
+        lines.append("")
+        lines.append(f"NOTE: rounds spread more than {pct(SPREAD_LIMIT)} for: " + "; ".join(unreliable)
+                     + " — those ratios are not results; rerun on a quieter machine or with more rounds.")
     if cold:
         lines.append("")
         lines.append(f"Cold start (fresh process; 1-s wrk windows at {meta['cold_conns']} connections; 90% = first window at "

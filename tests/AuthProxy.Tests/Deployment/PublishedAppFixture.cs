@@ -4,7 +4,7 @@ using AuthProxy.Tests.Infrastructure;
 namespace AuthProxy.Tests.Deployment;
 
 /// <summary>
-/// Runs the Dockerfile's <c>dotnet publish</c> once, into a temp folder laid out like the image: the folder stands for
+/// Runs the Dockerfile's <c>dotnet restore</c> and <c>dotnet publish</c> once, into a temp folder laid out like the image: the folder stands for
 /// the container's <c>/</c>, so the image's WORKDIR <c>/app</c> is <c>&lt;root&gt;/app</c> and its
 /// <c>AUTHPROXY_CONFIG</c> <c>&lt;root&gt;/app/config/authproxy.json</c>.
 /// </summary>
@@ -24,11 +24,16 @@ public sealed class PublishedAppFixture : IAsyncLifetime
     public string HostPath(string containerPath) =>
         Path.Combine(Root, containerPath.TrimStart('/').Replace('/', Path.DirectorySeparatorChar));
 
-    /// <summary>The build stage's publish command, with its output redirected to where the runtime stage copies it.</summary>
-    internal IReadOnlyList<string> PublishArguments()
+    /// <summary>
+    /// The build stage's restore and publish commands, in order, with <c>$TARGETARCH</c> as this host's architecture (as
+    /// BuildKit would set it) and the publish output redirected to where the runtime stage copies it.
+    /// </summary>
+    internal IReadOnlyList<IReadOnlyList<string>> BuildCommands()
     {
         var build = Dockerfile.Stages.Take(Dockerfile.Stages.Count - 1).Single(s => s.All("RUN").Any(r => r.StartsWith("dotnet publish", StringComparison.Ordinal)));
-        var words = DockerfileStage.Words(build.All("RUN").Single(r => r.StartsWith("dotnet publish", StringComparison.Ordinal)));
+        var commands = build.All("RUN").Where(r => r.StartsWith("dotnet restore", StringComparison.Ordinal) || r.StartsWith("dotnet publish", StringComparison.Ordinal))
+            .Select(r => DockerfileStage.Words(r.Replace("$TARGETARCH", TargetArch, StringComparison.Ordinal))).ToList();
+        var words = commands.Single(c => c[1] == "publish");
         var output = words.FindIndex(w => w is "-o" or "--output");
         Assert.True(output > 0, "the Dockerfile's dotnet publish names no output folder (-o)");
         var published = words[output + 1];
@@ -39,8 +44,16 @@ public sealed class PublishedAppFixture : IAsyncLifetime
         Assert.Equal(".", copy[2]);
 
         words[output + 1] = AppDirectory;
-        return words[1..]; // without "dotnet"
+        return [.. commands.Select(c => (IReadOnlyList<string>)c[1..])]; // without "dotnet"
     }
+
+    /// <summary>This host's architecture as Docker names it in <c>TARGETARCH</c>.</summary>
+    private static string TargetArch => System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
+    {
+        System.Runtime.InteropServices.Architecture.X64 => "amd64",
+        System.Runtime.InteropServices.Architecture.Arm64 => "arm64",
+        var other => other.ToString().ToLowerInvariant(),
+    };
 
     public async Task InitializeAsync()
     {
@@ -54,11 +67,19 @@ public sealed class PublishedAppFixture : IAsyncLifetime
             ["DOTNET_NOLOGO"] = "1",
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         };
-        await using var publish = ProxyProcess.Start(ProxyProcess.DotnetHost, PublishArguments(), environment, ShippedConfigs.RepositoryRoot);
-        var exitCode = await publish.WaitForExitAsync(PublishTimeout);
-        if (exitCode != 0 || !File.Exists(Path.Combine(AppDirectory, "AuthProxy.dll")))
+        foreach (var command in BuildCommands())
         {
-            throw new InvalidOperationException($"dotnet publish failed ({exitCode}):{Environment.NewLine}{publish.StandardOutput}{publish.StandardError}");
+            await using var step = ProxyProcess.Start(ProxyProcess.DotnetHost, command, environment, ShippedConfigs.RepositoryRoot);
+            var exitCode = await step.WaitForExitAsync(PublishTimeout);
+            if (exitCode != 0)
+            {
+                throw new InvalidOperationException($"dotnet {command[0]} failed ({exitCode}):{Environment.NewLine}{step.StandardOutput}{step.StandardError}");
+            }
+        }
+
+        if (!File.Exists(Path.Combine(AppDirectory, "AuthProxy.dll")))
+        {
+            throw new InvalidOperationException("the Dockerfile's publish left no AuthProxy.dll where the runtime stage copies it from");
         }
     }
 
