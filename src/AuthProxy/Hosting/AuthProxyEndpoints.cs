@@ -8,6 +8,8 @@ namespace AuthProxy.Hosting;
 /// <summary>Maps the proxy's own endpoints and the YARP pipeline.</summary>
 internal static class AuthProxyEndpoints
 {
+    private const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
+
     public static WebApplication MapAuthProxy(this WebApplication app)
     {
         var admin = app.Services.GetRequiredService<AdminAccess>();
@@ -16,6 +18,10 @@ internal static class AuthProxyEndpoints
             app.Use(admin.IsolateAdminListeners);
         }
 
+        // No authentication middleware: with no default scheme (InboundAuth) it has nothing to do but open a DI scope per
+        // request; routes that require a client authenticate through their policy, in the authorization middleware.
+        // WebApplication adds the middleware itself unless told it is already there, under this key.
+        ((IApplicationBuilder)app).Properties[AuthenticationMiddlewareSetKey] = true;
         app.UseRequestTimeouts();
 
         // Health probes need no client credential, even when InboundAuth's fallback policy protects everything else.

@@ -60,12 +60,6 @@ public sealed class ProxyHost : IAsyncDisposable
             builder.Logging.SetMinimumLevel(minimumLevel);
             // Code rules added last win over the proxy's default Logging:LogLevel settings.
             builder.Logging.AddFilter(category: null, minimumLevel).AddFilter("Microsoft", minimumLevel).AddFilter("Yarp", minimumLevel);
-            if (minimumLevel == LogLevel.Trace)
-            {
-                // Off by default (it costs an Activity per request); a Trace-level test wants every category.
-                builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", minimumLevel);
-            }
-
             builder.Logging.AddProvider(logs);
             if (time is not null)
             {

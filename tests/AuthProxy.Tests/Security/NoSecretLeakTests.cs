@@ -28,6 +28,8 @@ public sealed class NoSecretLeakTests(ITestOutputHelper output)
             o.Sandbox = true;
             o.Collector = true;
             o.MinimumLevel = LogLevel.Trace;
+            // ASP.NET Core's request logs too (off by default: README "Performance"), as an operator turns them on.
+            o.ProxyArgs.Add("--Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics=Trace");
             o.Config = e => SandboxConfig(template, e.Sandbox, e.Files.Write("cr-token", CrToken + "\n"));
         });
         var sandbox = env.Sandbox;
@@ -117,6 +119,8 @@ public sealed class NoSecretLeakTests(ITestOutputHelper output)
             o.Sandbox = true;
             o.Collector = true;
             o.MinimumLevel = LogLevel.Trace;
+            // ASP.NET Core's request logs too (off by default: README "Performance"), as an operator turns them on.
+            o.ProxyArgs.Add("--Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics=Trace");
             o.Config = e => Identity.IdentitySandbox.Config(e.Sandbox,
                 """
                 "oauth": { "ClusterId": "plain", "Match": { "Path": "/oauth/{**rest}" }, "Transforms": [ { "PathRemovePrefix": "/oauth" }, { "AuthToken": "oauth" } ] },
