@@ -67,6 +67,17 @@ def main():
     checks.append({"name": "many requests", "criterion": "RSS at the last target within 10% of RSS at the first",
                    "pass": ok_load, "growth_percent": round(growth, 1), **load})
 
+    idle = next((r for r in raw if r.get("kind") == "idle"), None)
+    if idle:
+        for p in idle["points"][1:]:
+            rows.append((f"{p['connections']:,} idle keep-alive connections", f"RSS {mb(p['rss_kb'])} MB", ""))
+        per = idle["bytes_per_connection"]
+        ok_idle = idle["request_while_open"] == 200
+        rows.append(("growth per idle connection", f"{per / 1024:.1f} KB; a new request while they are open: HTTP "
+                     f"{idle['request_while_open']} in {idle['request_while_open_ms']} ms; RSS after closing them "
+                     f"{mb(idle['rss_after_close_kb'])} MB", "PASS" if ok_idle else "FAIL"))
+        checks.append({"name": "idle connections", "criterion": "still serving with them open", "pass": ok_idle, **idle})
+
     rows.append((f"token requests, fresh instance, {tokens['elapsed_since_start_s']} s from start "
                  f"({tokens['requests']:,} requests)",
                  f"{tokens['token_requests']} observed; expected 1 + floor({tokens['elapsed_since_start_s']} / "

@@ -6,6 +6,7 @@ bench/memory owns the processes; this file only measures. Prints one JSON object
   transfer  --pid P --kind upload|download --url U [--file F] [--size N] [--interval 0.05]
   load      --pid P --url U --conns C --targets 100000,1000000 [--chunk S] [--trim FILE]
   tokens    --pid P --url U --conns C --duration S --stats URL --ttl T --refresh-after F --t0 EPOCH [--trim FILE]
+  idle      --pid P --url U --counts 1000,5000,10000 [--settle S]
 """
 
 import argparse
@@ -179,6 +180,59 @@ def cmd_tokens(args):
     print(json.dumps(r))
 
 
+def _open_idle(host, port, request, n):
+    """n keep-alive connections, each after one request whose answer has been read in full."""
+    import socket
+    socks = [socket.create_connection((host, port), timeout=30) for _ in range(n)]
+    for s in socks:
+        s.sendall(request)
+    for s in socks:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise SystemExit("the proxy closed a connection before answering")
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise SystemExit(f"unexpected answer: {head[:80]!r}")
+        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")), 0)
+        while len(body) < length:
+            body += s.recv(65536)
+    return socks
+
+
+def cmd_idle(args):
+    """Idle keep-alive client connections (bounded, loopback): VmRSS at each count, its growth per connection, that a
+    new request is still answered while they are open, and VmRSS once they are closed."""
+    import resource
+    import urllib.parse
+    need = max(args.counts) + 256
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < need:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(need, hard), hard))
+    url = urllib.parse.urlsplit(args.url)
+    request = f"GET {url.path} HTTP/1.1\r\nHost: {url.hostname}:{url.port}\r\n\r\n".encode()
+    points = [{"connections": 0, "rss_kb": rss_kb(args.pid)}]
+    socks = []
+    for target in args.counts:
+        while len(socks) < target:
+            socks += _open_idle(url.hostname, url.port, request, min(500, target - len(socks)))
+        time.sleep(args.settle)  # a benchmark on the outside world: let the server finish its per-connection work
+        points.append({"connections": len(socks), "rss_kb": rss_kb(args.pid)})
+    t = time.monotonic()
+    with urllib.request.urlopen(args.url, timeout=10) as r:
+        served = r.status
+    served_ms = round((time.monotonic() - t) * 1000, 1)
+    for s in socks:
+        s.close()
+    time.sleep(args.settle)
+    after = rss_kb(args.pid)
+    per_conn = (points[-1]["rss_kb"] - points[0]["rss_kb"]) * 1024 / max(1, points[-1]["connections"])
+    print(json.dumps({"kind": "idle", "points": points, "bytes_per_connection": round(per_conn),
+                      "request_while_open": served, "request_while_open_ms": served_ms, "rss_after_close_kb": after}))
+
+
 def main():
     import signal
     signal.signal(signal.SIGTERM, benchtool._on_term)
@@ -215,8 +269,13 @@ def main():
     a.add_argument("--refresh-after", type=float, default=0.8)
     a.add_argument("--t0", type=float, required=True)
     a.add_argument("--trim")
+    a = sub.add_parser("idle")
+    a.add_argument("--pid", type=int, required=True)
+    a.add_argument("--url", required=True)
+    a.add_argument("--counts", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 5000, 10000])
+    a.add_argument("--settle", type=float, default=2.0)
     args = p.parse_args()
-    {"rss": cmd_rss, "transfer": cmd_transfer, "load": cmd_load, "tokens": cmd_tokens}[args.cmd](args)
+    {"rss": cmd_rss, "transfer": cmd_transfer, "load": cmd_load, "tokens": cmd_tokens, "idle": cmd_idle}[args.cmd](args)
 
 
 if __name__ == "__main__":
