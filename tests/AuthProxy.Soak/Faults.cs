@@ -24,7 +24,19 @@ internal enum Faults
     /// <summary>Some clients cancel requests after a few milliseconds or abort their request bodies.</summary>
     ClientAborts = 32,
 
-    All = Lifetimes | IdpErrors | Revocations | SklmIdle | ConfigEdits | ClientAborts,
+    /// <summary>Fleet only: redis-server is killed (SIGKILL) and restarted empty on the same port a few seconds later.</summary>
+    RedisKill = 128,
+
+    /// <summary>Fleet only: Redis answers slower than the proxy's 250 ms budget for a few seconds (DEBUG SLEEP 0.5 in a loop).</summary>
+    RedisSlow = 256,
+
+    /// <summary>Fleet only: one replica is killed (SIGKILL) while the IdP holds one of its token requests, then restarted on its port.</summary>
+    ReplicaKill = 512,
+
+    /// <summary>The faults that need two replicas on one Redis; dropped with <c>--replicas 1</c>.</summary>
+    Fleet = RedisKill | RedisSlow | ReplicaKill,
+
+    All = Lifetimes | IdpErrors | Revocations | SklmIdle | ConfigEdits | ClientAborts | Fleet,
 
     /// <summary>
     /// Opt-in (not part of <see cref="All"/>): every revocation is followed by a second one 400 ms later, so the token the
@@ -39,6 +51,7 @@ internal static class FaultsParser
     [
         ("lifetimes", Faults.Lifetimes), ("idp", Faults.IdpErrors), ("revoke", Faults.Revocations),
         ("sklm-idle", Faults.SklmIdle), ("config", Faults.ConfigEdits), ("client-aborts", Faults.ClientAborts),
+        ("redis-kill", Faults.RedisKill), ("redis-slow", Faults.RedisSlow), ("replica-kill", Faults.ReplicaKill),
         ("revoke-burst", Faults.RevokeBurst),
     ];
 

@@ -9,7 +9,8 @@ namespace AuthProxy.Soak;
 /// <param name="Excused">True when no correct proxy could have answered with the upstream's reply (see README).</param>
 /// <param name="Cause">Why, in one line.</param>
 /// <param name="Environmental">Not judged: the soak process itself stalled (its emulators with it) while the request was under way.</param>
-internal sealed record Trouble(ClientResult Result, string Provider, bool Excused, string Cause, bool Environmental = false);
+/// <param name="FaultCaused">Not token trouble: the client's replica was killed (replica-kill) while the request was under way.</param>
+internal sealed record Trouble(ClientResult Result, string Provider, bool Excused, string Cause, bool Environmental = false, bool FaultCaused = false);
 
 /// <summary>
 /// Attributes every client answer that is not the upstream's own (CONTRACT §3). A token-caused 502/503/504 is excused
@@ -30,11 +31,15 @@ internal sealed class TroubleAnalysis
     private readonly Dictionary<string, List<DateTimeOffset>> _traffic = [];
     private readonly StallMonitor _stalls;
     private readonly List<IssuedToken> _sklmTokens;
+    private readonly SoakFleet _fleet;
+    private readonly IReadOnlyList<FaultWindow> _redisOutages;
 
     public TroubleAnalysis(SoakOptions options, SoakConfig config, Observatory observatory, FaultInjector injector,
         IReadOnlyList<DateTimeOffset> revocations, IReadOnlyList<ClientResult> results, StallMonitor stalls,
-        IssuedTokenStore tokens)
+        IssuedTokenStore tokens, SoakFleet fleet, FleetChaos chaos)
     {
+        _fleet = fleet;
+        _redisOutages = chaos.RedisOutages;
         _sklmTokens = [.. tokens.Snapshot(AuthProxy.Sandbox.Sklm.SklmEmulator.Issuer)];
         _stalls = stalls;
         _options = options;
@@ -59,6 +64,16 @@ internal sealed class TroubleAnalysis
     public Trouble? Classify(ClientResult result)
     {
         var trouble = ClassifyCore(result);
+        if (trouble is { Result.Outcome: ClientOutcome.TransportError or ClientOutcome.TimedOut } &&
+            _fleet.DownDuring(result.Replica, result.Start, result.End + SoakTimes.Slack) is { } down)
+        {
+            return trouble with
+            {
+                FaultCaused = true,
+                Cause = $"replica {result.Replica} killed at {down.Start:HH:mm:ss.fff}, back at {down.End:HH:mm:ss.fff} ({trouble.Cause})",
+            };
+        }
+
         if (trouble is { Excused: false } && _stalls.Overlapping(result.Start - _options.TokenTimeout - StallMonitor.Threshold, result.End) is { } stall)
         {
             return trouble with
@@ -157,7 +172,7 @@ internal sealed class TroubleAnalysis
             return new Trouble(result, name, false, $"{what} from a provider that fetches nothing");
         }
 
-        var last = _successes[name].LastOrDefault(c => c.End!.Value <= result.Start);
+        var last = _successes[name].LastOrDefault(c => c.End!.Value <= result.Start && Visible(c, result));
         string invalidation;
         if (last is null)
         {
@@ -212,6 +227,15 @@ internal sealed class TroubleAnalysis
     }
 
     /// <summary>
+    /// Whether the replica of <paramref name="result"/> could have had the token <paramref name="call"/> obtained: its own,
+    /// or another replica's shared through Redis — not when Redis was out (killed or slow, plus the time the proxy takes to
+    /// use it again) at the fetch or at the request, since then each replica has only what it fetched itself.
+    /// </summary>
+    private bool Visible(TokenCall call, ClientResult result) =>
+        call.Replica is null || call.Replica == result.Replica ||
+        !_redisOutages.Any(o => o.Overlaps(call.Start, call.End!.Value) || o.Overlaps(result.Start, result.End));
+
+    /// <summary>
     /// Tokens that aged out without a renewal attempt in their refresh window although requests kept coming: the
     /// proxy did not renew in the background (CONTRACT §3.3). Tokens replaced early (a revocation, an idle death, a
     /// 401) are not counted. Returns (tokens that were due for renewal, descriptions of the missed ones).
@@ -237,7 +261,9 @@ internal sealed class TroubleAnalysis
             var trafficFrom = model.RefreshLatest(token.End!.Value, _options.RefreshAfter);
             var hadTraffic = usableTo > trafficFrom && _traffic[provider.Name].Any(t => t >= trafficFrom && t < usableTo);
             var renewalEnd = model.UsableUntilLatest(token.End!.Value) + SoakTimes.Slack;
-            if (replacedEarly || invalidated || !hadTraffic || _stalls.Overlapping(refreshFrom, renewalEnd) is not null)
+            // A replica killed holding the token cannot renew it.
+            var holderKilled = token.Replica is { } holder && _fleet.DownDuring(holder, token.Start, renewalEnd) is not null;
+            if (replacedEarly || invalidated || !hadTraffic || holderKilled || _stalls.Overlapping(refreshFrom, renewalEnd) is not null)
             {
                 continue;
             }
