@@ -49,6 +49,9 @@ internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory obse
 
     public int Generation => Volatile.Read(ref _generation);
 
+    /// <summary>Asked before each revocation; true skips it (the fleet's Redis-fault aftermath, see <see cref="FleetChaos.InRedisAftermath"/>).</summary>
+    public Func<DateTimeOffset, bool>? SkipRevocation { get; set; }
+
     public void Dispose() => _fileGate.Dispose();
 
     /// <summary>
@@ -114,7 +117,11 @@ internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory obse
                 await Task.Delay(wait, cancellationToken);
             }
 
-            if (at == revoke)
+            if (at == revoke && SkipRevocation?.Invoke(DateTimeOffset.UtcNow) == true)
+            {
+                nextRevocation += SoakTimes.RevocationPeriod;
+            }
+            else if (at == revoke)
             {
                 RevokeAll();
                 if (options.Faults.HasFlag(Faults.RevokeBurst))

@@ -43,6 +43,13 @@ internal enum Faults
     /// proxy fetched after the first 401 is revoked too — as when a credential is rotated twice in quick succession.
     /// </summary>
     RevokeBurst = 64,
+
+    /// <summary>
+    /// Opt-in (not part of <see cref="All"/>): keep the revocations that fall within a Redis fault or the 10 s after it,
+    /// which the default schedule skips (README, known finding 4: replicas that diverged while Redis was out retry a
+    /// revoked request with the stale shared token).
+    /// </summary>
+    RevokeAfterRedis = 1024,
 }
 
 internal static class FaultsParser
@@ -52,7 +59,7 @@ internal static class FaultsParser
         ("lifetimes", Faults.Lifetimes), ("idp", Faults.IdpErrors), ("revoke", Faults.Revocations),
         ("sklm-idle", Faults.SklmIdle), ("config", Faults.ConfigEdits), ("client-aborts", Faults.ClientAborts),
         ("redis-kill", Faults.RedisKill), ("redis-slow", Faults.RedisSlow), ("replica-kill", Faults.ReplicaKill),
-        ("revoke-burst", Faults.RevokeBurst),
+        ("revoke-burst", Faults.RevokeBurst), ("revoke-after-redis", Faults.RevokeAfterRedis),
     ];
 
     /// <summary><c>all</c>, <c>none</c>, or a comma list of names; <c>-name</c> removes one (<c>all,-idp</c>).</summary>

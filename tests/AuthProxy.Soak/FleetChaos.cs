@@ -29,7 +29,22 @@ internal sealed class FleetChaos(SoakFleet fleet, FaultInjector injector, ChaosS
     /// </summary>
     public static readonly TimeSpan Recovery = TimeSpan.FromSeconds(6);
 
+    /// <summary>After Redis is back (and <see cref="Recovery"/>), the longest time until every provider renewed through it once.</summary>
+    public static readonly TimeSpan Resettle = TimeSpan.FromSeconds(4);
+
+    private DateTimeOffset? _redisFaultSince;
+
     public ConcurrentQueue<FleetFault> Faults { get; } = new();
+
+    /// <summary>Revocations the schedule skipped because they fell in a Redis fault's aftermath.</summary>
+    public ConcurrentQueue<DateTimeOffset> SkippedRevocations { get; } = new();
+
+    /// <summary>
+    /// Whether a revocation now would meet replicas whose tokens diverged during a Redis fault: one is under way, or ended
+    /// less than <see cref="Recovery"/> + <see cref="Resettle"/> ago. The default schedule skips those (known finding 4).
+    /// </summary>
+    public bool InRedisAftermath(DateTimeOffset now) =>
+        _redisFaultSince is not null || Faults.Any(f => f.Kind != "replica-kill" && now < f.Window.End + Recovery + Resettle);
 
     /// <summary>The spans in which replicas may have been on their own: Redis faults plus <see cref="Recovery"/>.</summary>
     public IReadOnlyList<FaultWindow> RedisOutages =>
@@ -85,16 +100,19 @@ internal sealed class FleetChaos(SoakFleet fleet, FaultInjector injector, ChaosS
     private async Task KillRedisAsync(CancellationToken cancellationToken)
     {
         var start = DateTimeOffset.UtcNow;
+        _redisFaultSince = start;
         await fleet.Redis!.KillAsync();
         await Task.Delay(RedisFaultLength, cancellationToken);
         await fleet.Redis.RestartAsync(cancellationToken);
         Faults.Enqueue(new FleetFault("redis-kill", new FaultWindow(start, DateTimeOffset.UtcNow), $"SIGKILL, restarted empty on port {fleet.Redis.Port}"));
+        _redisFaultSince = null;
     }
 
     /// <summary>DEBUG SLEEP 0.5 back to back: every command waits up to 0.5 s, twice the proxy's 250 ms budget.</summary>
     private async Task SlowRedisAsync(CancellationToken cancellationToken)
     {
         var start = DateTimeOffset.UtcNow;
+        _redisFaultSince = start;
         var sleeps = 0;
         while (DateTimeOffset.UtcNow - start < RedisFaultLength && !cancellationToken.IsCancellationRequested)
         {
@@ -103,6 +121,7 @@ internal sealed class FleetChaos(SoakFleet fleet, FaultInjector injector, ChaosS
         }
 
         Faults.Enqueue(new FleetFault("redis-slow", new FaultWindow(start, DateTimeOffset.UtcNow), $"{sleeps}× DEBUG SLEEP 0.5"));
+        _redisFaultSince = null;
     }
 
     /// <summary>Holds the replica's next token request at the IdP, kills the replica while it waits, restarts it on its port.</summary>

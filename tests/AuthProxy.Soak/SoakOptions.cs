@@ -103,7 +103,8 @@ internal sealed class SoakOptions
                                                                                      (default 2)
           --faults LIST         all | none | comma list of: lifetimes, idp, revoke, sklm-idle, config, client-aborts,
                                 redis-kill, redis-slow, replica-kill (the last three only with --replicas 2+);
-                                opt-in extra: revoke-burst (a second revocation 400 ms after each one)
+                                opt-in extras: revoke-burst (a second revocation 400 ms after each one),
+                                revoke-after-redis (keep revocations in a Redis fault's aftermath)
                                 (a leading '-' removes one: --faults all,-idp)        (default all)
           --seed N              seed of the random choices                              (default: time)
           --proxy-dll PATH      use an already published AuthProxy.dll instead of dotnet publish

@@ -124,6 +124,20 @@ internal static class SoakRun
             var load = new LoadGenerator([.. fleet.Replicas.Select(r => r.Url)], config.ClientKey, options, t0);
             using var schedule = new ChaosSchedule(emulators, observatory, config, layout, fleet, options, t0);
             var fleetChaos = new FleetChaos(fleet, injector, schedule, options, t0);
+            if (!options.Faults.HasFlag(Faults.RevokeAfterRedis))
+            {
+                schedule.SkipRevocation = now =>
+                {
+                    var skip = fleetChaos.InRedisAftermath(now);
+                    if (skip)
+                    {
+                        fleetChaos.SkippedRevocations.Enqueue(now);
+                    }
+
+                    return skip;
+                };
+            }
+
             var samples = new List<ProcessSample>();
             using var stalls = new StallMonitor();
             await Task.WhenAll(
@@ -198,6 +212,7 @@ internal static class SoakRun
         verdict.Print(Console.Out);
         await File.WriteAllTextAsync(Path.Combine(output, "summary.txt"), verdict.ToText(), CancellationToken.None);
         await File.WriteAllLinesAsync(Path.Combine(output, "timeline.txt"), Timeline(data), CancellationToken.None);
+        await File.WriteAllLinesAsync(Path.Combine(output, "troubles.txt"), verdict.TroubleLines, CancellationToken.None);
         if (verdict.Passed && !options.Keep && options.OutputDirectory is null)
         {
             TryDelete(output);
@@ -264,7 +279,8 @@ internal static class SoakRun
             events.Add((result.Start, $"client #{result.Id} r{result.Replica} {result.Operation.Route,-16} {result.Outcome} {result.Status} {result.ProblemTitle} ({result.Latency.TotalMilliseconds:0} ms)"));
         }
 
-        return events.OrderBy(e => e.At).Select(e => $"{At(e.At)}  {e.Text}");
+        return new[] { $"t0 = {data.T0:HH:mm:ss.fff} UTC (the proxy logs' clock); r0, r1: the replica that sent a token request or received a client's" }
+            .Concat(events.OrderBy(e => e.At).Select(e => $"{At(e.At)}  {e.Text}"));
     }
 
     private static async Task SampleAsync(ProxyProcess proxy, SoakOptions options, DateTimeOffset t0, DateTimeOffset deadline, List<ProcessSample> samples,

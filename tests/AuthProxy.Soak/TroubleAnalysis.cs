@@ -172,7 +172,9 @@ internal sealed class TroubleAnalysis
             return new Trouble(result, name, false, $"{what} from a provider that fetches nothing");
         }
 
-        var last = _successes[name].LastOrDefault(c => c.End!.Value <= result.Start && Visible(c, result));
+        // The emulator's end of a token response comes a moment before the proxy has parsed and stored the token:
+        // a request arriving within the socket slack of it may still meet the state before.
+        var last = _successes[name].LastOrDefault(c => c.End!.Value + SoakTimes.Slack <= result.Start && Visible(c, result));
         string invalidation;
         if (last is null)
         {
@@ -231,9 +233,11 @@ internal sealed class TroubleAnalysis
     /// or another replica's shared through Redis — not when Redis was out (killed or slow, plus the time the proxy takes to
     /// use it again) at the fetch or at the request, since then each replica has only what it fetched itself.
     /// </summary>
+    /// A replica backing off (503) does not consult Redis until its own backoff ends (docs/tokens.md, "Across a fleet"),
+    /// so for a 503 only its own tokens count; how long it backs off is checked against the schedule separately.
     private bool Visible(TokenCall call, ClientResult result) =>
         call.Replica is null || call.Replica == result.Replica ||
-        !_redisOutages.Any(o => o.Overlaps(call.Start, call.End!.Value) || o.Overlaps(result.Start, result.End));
+        (result.Status != 503 && !_redisOutages.Any(o => o.Overlaps(call.Start, call.End!.Value) || o.Overlaps(result.Start, result.End)));
 
     /// <summary>
     /// Tokens that aged out without a renewal attempt in their refresh window although requests kept coming: the

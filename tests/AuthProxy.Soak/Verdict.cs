@@ -14,6 +14,9 @@ internal sealed class Verdict
 
     public IReadOnlyList<string> Breaches => _breaches;
 
+    /// <summary>Every answer judged trouble, one line each (troubles.txt), for diagnosis.</summary>
+    public List<string> TroubleLines { get; } = [];
+
     public static Verdict Build(RunData data)
     {
         var verdict = new Verdict();
@@ -102,6 +105,9 @@ internal sealed class Verdict
         // Clients of a killed replica: the fault the soak caused, not token trouble (neither judged nor in the excused share).
         var replicaDown = all.Where(t => t.FaultCaused).ToList();
         var troubles = all.Where(t => !t.FaultCaused).ToList();
+        TroubleLines.AddRange(all.OrderBy(t => t.Result.Start).Select(t =>
+            $"+{F((t.Result.Start - data.T0).TotalSeconds, "0.000")} #{t.Result.Id} r{t.Result.Replica} {t.Result.Operation.Route} {t.Result.Outcome} {t.Result.Status} " +
+            $"{(t.FaultCaused ? "FAULT" : t.Environmental ? "STALL" : t.Excused ? "excused" : "NOT-EXCUSED")}: {t.Cause}"));
         var excused = troubles.Where(t => t.Excused).ToList();
         var environmental = troubles.Where(t => t.Environmental).ToList();
         var unexcused = troubles.Where(t => !t.Excused && !t.Environmental).ToList();
@@ -448,6 +454,12 @@ internal sealed class Verdict
         foreach (var fault in faults)
         {
             Line($"  {fault.Kind}", $"+{F((fault.Window.Start - data.T0).TotalSeconds, "0.0")} s for {F((fault.Window.End - fault.Window.Start).TotalSeconds, "0.0")} s: {fault.Detail}");
+        }
+
+        var skipped = data.FleetChaos.SkippedRevocations.ToList();
+        if (skipped.Count > 0)
+        {
+            Line("  revocations skipped", $"{skipped.Count} (at {string.Join(", ", skipped.Select(t => "+" + F((t - data.T0).TotalSeconds)))} s): within a Redis fault's aftermath, known finding 4 (opt in: revoke-after-redis)");
         }
 
         var calls = data.Observatory.TokenCalls.Where(c => c.Start <= data.LoadEnd && c.IsFirstStep).ToList();
