@@ -21,6 +21,9 @@ internal sealed record Trouble(ClientResult Result, string Provider, bool Excuse
 /// </summary>
 internal sealed class TroubleAnalysis
 {
+    /// <summary>How an excused cause begins when the last token was revoked (the verdict counts those apart).</summary>
+    public const string RevokedCause = "token revoked";
+
     private readonly SoakOptions _options;
     private readonly SoakConfig _config;
     private readonly Observatory _observatory;
@@ -192,7 +195,7 @@ internal sealed class TroubleAnalysis
                     $"{what} while the token obtained {Ago(last.End!.Value, result.Start)} earlier was valid for {Seconds(invalid - result.End)} more");
             }
 
-            invalidation = invalid == expiry ? "token expired" : invalid == revoked ? "token revoked" : "SKLM id died idle";
+            invalidation = invalid == expiry ? "token expired" : invalid == revoked ? RevokedCause : "SKLM id died idle";
             if (invalid == expiry)
             {
                 var renewalFrom = model.RefreshEarliest(last.Start, _options.RefreshAfter) - SoakTimes.Slack;
