@@ -49,6 +49,9 @@ internal sealed class RunData
 
     public List<string> SetupProblems { get; } = [];
 
+    /// <summary>When and why the barrage stopped early (the proxy did not answer); judged against stalls.</summary>
+    public (DateTimeOffset At, string Text)? BarrageStopped { get; set; }
+
     /// <summary>Malformed requests the upstreams refused during the load (before the barrage sends some on purpose).</summary>
     public long LoadPhaseBadRequests { get; init; }
 }
@@ -187,7 +190,7 @@ internal static class SoakRun
                 }
                 catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
                 {
-                    data.SetupProblems.Add($"the bad-input barrage stopped: the proxy did not answer ({ex.GetType().Name}: {ex.Message})");
+                    data.BarrageStopped = (DateTimeOffset.UtcNow, $"the bad-input barrage stopped: the proxy did not answer ({ex.GetType().Name}: {ex.Message})");
                 }
             }
 

@@ -69,6 +69,19 @@ internal sealed class Verdict
             Breach(problem);
         }
 
+        // A proxy whose log backed up blocks every request that logs (README, Limits): not judged, like the load's trouble.
+        if (data.BarrageStopped is { } stopped)
+        {
+            if (data.Stalls.Overlapping(stopped.At - TimeSpan.FromSeconds(15), stopped.At) is { } stall)
+            {
+                Line("  not judged", $"{stopped.Text} (during a stall: {stall.Reason})");
+            }
+            else
+            {
+                Breach(stopped.Text);
+            }
+        }
+
         var analysis = EvaluateRequests(data, results);
         EvaluateProviders(data, results, duration, analysis);
         EvaluateFleet(data);
