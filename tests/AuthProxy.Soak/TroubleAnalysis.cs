@@ -53,7 +53,8 @@ internal sealed class TroubleAnalysis
         foreach (var provider in SoakTopology.Providers)
         {
             _successes[provider.Name] = [.. calls.Where(c => c.Provider == provider && c.Succeeded).OrderBy(c => c.End)];
-            _attempts[provider.Name] = FetchAttempt.Group(calls.Where(c => c.Provider == provider));
+            // Per replica: two replicas' two-step flows may interleave.
+            _attempts[provider.Name] = [.. calls.Where(c => c.Provider == provider).GroupBy(c => c.Replica).SelectMany(FetchAttempt.Group).OrderBy(a => a.Start)];
             _faults[provider.Name] = [.. injector.Injected.Where(f => f.Provider == provider).OrderBy(f => f.At)];
             _traffic[provider.Name] = [.. results.Where(r => SoakTopology.Route(r.Operation.Route).Provider == provider.Name).Select(r => r.Start).Order()];
         }
@@ -311,7 +312,9 @@ internal sealed class TroubleAnalysis
     /// </summary>
     private string? BackoffTooLong(string provider, ClientResult result)
     {
-        var attempts = _attempts[provider].Where(a => a.Start <= result.End).ToList();
+        // A replica's backoff ends only with its own success (it consults nobody while backing off), while another
+        // replica's failure it waited for counts against it too (docs/tokens.md, "Across a fleet").
+        var attempts = _attempts[provider].Where(a => a.Start <= result.End && (!a.Succeeded || a.Replica is null || a.Replica == result.Replica)).ToList();
         if (attempts.Count == 0 || attempts[^1].End is not { } lastEnd)
         {
             return null;
@@ -350,7 +353,7 @@ internal sealed class TroubleAnalysis
 }
 
 /// <summary>One fetch of a provider as the emulators saw it: the first-step call and, for a two-step flow, the second.</summary>
-internal sealed record FetchAttempt(DateTimeOffset Start, DateTimeOffset? End, bool Succeeded)
+internal sealed record FetchAttempt(DateTimeOffset Start, DateTimeOffset? End, bool Succeeded, int? Replica = null)
 {
     /// <summary>Groups a provider's token calls into fetches: each first-step call opens one; a second step joins the open one.</summary>
     public static List<FetchAttempt> Group(IEnumerable<TokenCall> calls)
@@ -387,7 +390,7 @@ internal sealed record FetchAttempt(DateTimeOffset Start, DateTimeOffset? End, b
                 ? first.Succeeded
                 : first.Status == 200 && first.Injected is null && second is { Succeeded: true };
             var end = first.End is null || (second is not null && second.End is null) ? null : last.End;
-            attempts.Add(new FetchAttempt(first.Start, end, succeeded));
+            attempts.Add(new FetchAttempt(first.Start, end, succeeded, first.Replica));
         }
     }
 }
