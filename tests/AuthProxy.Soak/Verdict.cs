@@ -295,7 +295,7 @@ internal sealed class Verdict
         if (data.Fleet.Replicas.Count > 1)
         {
             _lines.Add("  counts are the fleet's (every replica's token requests); bound adds, per Redis fault, (replicas − 1) × (its length + 6 s) / renewal period + 1,");
-            _lines.Add("  and one per replica restart: the fetches of replicas on their own.");
+            _lines.Add("  and 2 per replica restart (its held request, a fetch of its own): the fetches of replicas on their own.");
         }
 
         _lines.Add("");
