@@ -85,5 +85,5 @@ internal static class FaultsParser
     }
 
     public static string Describe(Faults faults) =>
-        faults == Faults.None ? "none" : faults == Faults.All ? "all" : string.Join(",", Names.Where(p => faults.HasFlag(p.Fault)).Select(p => p.Name));
+        faults == Faults.None ? "none" : faults == Faults.All ? "all" : faults == (Faults.All & ~Faults.Fleet) ? "all but the fleet faults" : string.Join(",", Names.Where(p => faults.HasFlag(p.Fault)).Select(p => p.Name));
 }
