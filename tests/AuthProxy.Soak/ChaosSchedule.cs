@@ -27,10 +27,12 @@ internal sealed class ConfigEditResult
 /// 30 s…) alternating valid and invalid and cycling through the three write modes, and a poll of the status endpoint
 /// every 2 s. Each edit is checked against CONTRACT §6 while the load goes on.
 /// </summary>
-internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory observatory, SoakConfig config, ConfigFileLayout file, string proxyUrl, SoakOptions options,
-    DateTimeOffset t0)
+internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory observatory, SoakConfig config, ConfigFileLayout file, SoakFleet fleet, SoakOptions options,
+    DateTimeOffset t0) : IDisposable
 {
+    private readonly SemaphoreSlim _fileGate = new(1, 1);
     private int _generation = 1;
+    private volatile bool _fileValid = true;
 
     public List<DateTimeOffset> Revocations { get; } = [];
 
@@ -39,16 +41,62 @@ internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory obse
     /// <summary>Every status document read, for the secret scan and the final fetch counts.</summary>
     public ConcurrentQueue<string> StatusBodies { get; } = new();
 
+    /// <summary>Each replica's <c>tokenCache.state</c> as polled: (when, replica, connected/degraded).</summary>
+    public ConcurrentQueue<(DateTimeOffset At, int Replica, string State)> TokenCacheStates { get; } = new();
+
     /// <summary>Readiness failures seen while polling (must stay 200 through rejected edits).</summary>
     public ConcurrentQueue<(DateTimeOffset At, string Text)> ReadinessProblems { get; } = new();
 
     public int Generation => Volatile.Read(ref _generation);
 
+    /// <summary>Asked before each revocation; true skips it (the fleet's Redis-fault aftermath, see <see cref="FleetChaos.InRedisAftermath"/>).</summary>
+    public Func<DateTimeOffset, bool>? SkipRevocation { get; set; }
+
+    public void Dispose() => _fileGate.Dispose();
+
+    /// <summary>
+    /// Runs <paramref name="action"/> (a replica's start-up, which reads the file) while the config file holds a valid
+    /// edit, keeping edits out until it is done: a proxy refuses to start on an invalid file, as it should.
+    /// </summary>
+    public async Task WithValidFileAsync(Func<Task> action, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            await _fileGate.WaitAsync(cancellationToken);
+            try
+            {
+                if (_fileValid)
+                {
+                    await action();
+                    return;
+                }
+            }
+            finally
+            {
+                _fileGate.Release();
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
     public async Task RunAsync(DateTimeOffset deadline, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(proxyUrl), Timeout = TimeSpan.FromSeconds(5) };
+        var clients = fleet.Replicas.Select(r => new HttpClient { BaseAddress = new Uri(r.Url), Timeout = TimeSpan.FromSeconds(5) }).ToList();
+        try
+        {
+            await RunCoreAsync(clients, deadline, cancellationToken);
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
+    private async Task RunCoreAsync(List<HttpClient> clients, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
         var checks = new List<Task>();
-        var poll = PollStatusAsync(http, deadline, cancellationToken);
+        var poll = Task.WhenAll(clients.Select((http, i) => PollStatusAsync(http, i, deadline, cancellationToken)));
         var editIndex = 0;
         var nextRevocation = t0 + SoakTimes.RevocationOffset;
         var nextEdit = t0 + SoakTimes.ConfigEditPeriod;
@@ -69,7 +117,11 @@ internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory obse
                 await Task.Delay(wait, cancellationToken);
             }
 
-            if (at == revoke)
+            if (at == revoke && SkipRevocation?.Invoke(DateTimeOffset.UtcNow) == true)
+            {
+                nextRevocation += SoakTimes.RevocationPeriod;
+            }
+            else if (at == revoke)
             {
                 RevokeAll();
                 if (options.Faults.HasFlag(Faults.RevokeBurst))
@@ -82,7 +134,7 @@ internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory obse
             else
             {
                 editIndex++;
-                checks.Add(EditAsync(http, editIndex, cancellationToken));
+                checks.Add(EditAsync(clients, editIndex, cancellationToken));
                 nextEdit += SoakTimes.ConfigEditPeriod;
             }
         }
@@ -103,77 +155,122 @@ internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory obse
         emulators.Sklm.RevokeAll();
     }
 
-    private async Task EditAsync(HttpClient http, int index, CancellationToken cancellationToken)
+    /// <summary>Writes edit <paramref name="index"/> and checks every replica that was up throughout applies or rejects it in time.</summary>
+    private async Task EditAsync(List<HttpClient> clients, int index, CancellationToken cancellationToken)
     {
         var mode = (WriteMode)((index - 1) % 3);
         var valid = index % 2 == 1;
         var edit = valid ? config.Valid(Interlocked.Increment(ref _generation)) : config.Invalid(index / 2 - 1, Generation);
-        var written = DateTimeOffset.UtcNow;
-        file.Write(edit.Bytes, mode);
+        DateTimeOffset written;
+        await _fileGate.WaitAsync(cancellationToken);
+        try
+        {
+            written = DateTimeOffset.UtcNow;
+            file.Write(edit.Bytes, mode);
+            _fileValid = valid;
+        }
+        finally
+        {
+            _fileGate.Release();
+        }
+
         var result = new ConfigEditResult { Edit = edit, Mode = mode, WrittenAt = written - t0 };
         Edits.Enqueue(result);
         var deadline = written + SoakTimes.ReloadDeadline + TimeSpan.FromMilliseconds(500);
+        var pending = Enumerable.Range(0, clients.Count).ToHashSet();
+        var took = TimeSpan.Zero;
         while (DateTimeOffset.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
         {
-            if (valid && edit.Generation is { } g && observatory.GenerationFirstSeen.TryGetValue(g, out var seen))
+            // A replica killed meanwhile reads the file again when it restarts: nothing to check on it.
+            pending.RemoveWhere(i => fleet.DownDuring(i, written, deadline) is not null);
+            foreach (var i in pending.ToList())
             {
-                result.Took = seen - written;
-                return;
+                if (valid && edit.Generation is { } g && observatory.GenerationSeenBy.TryGetValue((g, i), out var seen))
+                {
+                    took = Max(took, seen - written);
+                    pending.Remove(i);
+                }
+                else if (!valid && await ReadStatusAsync(clients[i], cancellationToken) is { } status && status.LastReloadError is { } error &&
+                    error.Contains(edit.ExpectedError!, StringComparison.Ordinal))
+                {
+                    took = Max(took, DateTimeOffset.UtcNow - written);
+                    result.ReportedError = error;
+                    if (await ReadinessProblemAsync(clients[i], cancellationToken) is { } problem)
+                    {
+                        result.Problem = $"replica {i}: {problem}";
+                    }
+
+                    pending.Remove(i);
+                }
             }
 
-            if (!valid && await ReadStatusAsync(http, cancellationToken) is { } status && status.LastReloadError is { } error &&
-                error.Contains(edit.ExpectedError!, StringComparison.Ordinal))
+            if (pending.Count == 0)
             {
-                result.Took = DateTimeOffset.UtcNow - written;
-                result.ReportedError = error;
-                try
-                {
-                    using var ready = await http.GetAsync("/readyz", cancellationToken);
-                    if (ready.StatusCode != HttpStatusCode.OK)
-                    {
-                        result.Problem = $"/readyz answered {(int)ready.StatusCode} after the rejected edit";
-                    }
-                }
-                catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-                {
-                    result.Problem = $"/readyz failed after the rejected edit: {ex.Message}";
-                }
-
+                result.Took = took;
                 return;
             }
 
             await Task.Delay(100, cancellationToken);
         }
 
+        var which = fleet.Replicas.Count > 1 ? $"replica {string.Join(", ", pending)}: " : "";
         if (valid)
         {
-            result.Problem = $"generation {edit.Generation} never reached an upstream within {SoakTimes.ReloadDeadline.TotalSeconds:0} s";
+            result.Problem = $"{which}generation {edit.Generation} never reached an upstream within {SoakTimes.ReloadDeadline.TotalSeconds:0} s";
         }
         else
         {
-            var status = await ReadStatusAsync(http, cancellationToken);
+            var status = await ReadStatusAsync(clients[pending.First()], cancellationToken);
             result.ReportedError = status?.LastReloadError;
-            result.Problem = $"the status endpoint did not report an error containing '{edit.ExpectedError}' within {SoakTimes.ReloadDeadline.TotalSeconds:0} s" +
+            result.Problem = $"{which}the status endpoint did not report an error containing '{edit.ExpectedError}' within {SoakTimes.ReloadDeadline.TotalSeconds:0} s" +
                 $" (lastReloadError: {status?.LastReloadError ?? "null"})";
         }
     }
 
-    private async Task PollStatusAsync(HttpClient http, DateTimeOffset deadline, CancellationToken cancellationToken)
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static async Task<string?> ReadinessProblemAsync(HttpClient http, CancellationToken cancellationToken)
     {
+        try
+        {
+            using var ready = await http.GetAsync("/readyz", cancellationToken);
+            return ready.StatusCode != HttpStatusCode.OK ? $"/readyz answered {(int)ready.StatusCode} after the rejected edit" : null;
+        }
+        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return $"/readyz failed after the rejected edit: {ex.Message}";
+        }
+    }
+
+    private async Task PollStatusAsync(HttpClient http, int replica, DateTimeOffset deadline, CancellationToken cancellationToken)
+    {
+        var who = fleet.Replicas.Count > 1 ? $"replica {replica} " : "";
         while (DateTimeOffset.UtcNow < deadline && !cancellationToken.IsCancellationRequested)
         {
-            await ReadStatusAsync(http, cancellationToken);
+            var asked = DateTimeOffset.UtcNow;
+            if (await ReadStatusAsync(http, cancellationToken) is { TokenCache: { } cache })
+            {
+                TokenCacheStates.Enqueue((asked, replica, cache.State));
+            }
+
+            string? problem = null;
             try
             {
                 using var ready = await http.GetAsync("/readyz", cancellationToken);
                 if (ready.StatusCode != HttpStatusCode.OK)
                 {
-                    ReadinessProblems.Enqueue((DateTimeOffset.UtcNow, $"+{(DateTimeOffset.UtcNow - t0).TotalSeconds:0.0} s: /readyz answered {(int)ready.StatusCode}"));
+                    problem = $"/readyz answered {(int)ready.StatusCode}";
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                ReadinessProblems.Enqueue((DateTimeOffset.UtcNow, $"+{(DateTimeOffset.UtcNow - t0).TotalSeconds:0.0} s: /readyz failed: {ex.Message}"));
+                problem = $"/readyz failed: {ex.Message}";
+            }
+
+            // A killed replica answers nothing until it is back: the replica-kill fault, not a readiness problem.
+            if (problem is not null && fleet.DownDuring(replica, asked - TimeSpan.FromSeconds(1), DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1)) is null)
+            {
+                ReadinessProblems.Enqueue((DateTimeOffset.UtcNow, $"+{(DateTimeOffset.UtcNow - t0).TotalSeconds:0.0} s: {who}{problem}"));
             }
 
             await Task.Delay(2000, cancellationToken);
@@ -197,8 +294,28 @@ internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory obse
 }
 
 /// <summary>The parts of <c>/_authproxy/status</c> the soak reads.</summary>
-internal sealed record ProxyStatus(IReadOnlyDictionary<string, (long Fetches, long Failed, string State)> Providers, string? LastReloadError, DateTimeOffset? LoadedAt)
+internal sealed record ProxyStatus(IReadOnlyDictionary<string, (long Fetches, long Failed, string State)> Providers, string? LastReloadError, DateTimeOffset? LoadedAt,
+    TokenCacheFigures? TokenCache = null)
 {
+    /// <summary>The fleet's figures: fetches and failures summed over the replicas (null ones skipped), states of the first.</summary>
+    public static ProxyStatus? Sum(IReadOnlyList<ProxyStatus?> replicas)
+    {
+        var read = replicas.OfType<ProxyStatus>().ToList();
+        if (read.Count <= 1)
+        {
+            return read.FirstOrDefault();
+        }
+
+        var providers = new Dictionary<string, (long, long, string)>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in read.SelectMany(r => r.Providers.Keys).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            var each = read.Where(r => r.Providers.ContainsKey(name)).Select(r => r.Providers[name]).ToList();
+            providers[name] = (each.Sum(p => p.Fetches), each.Sum(p => p.Failed), each[0].State);
+        }
+
+        return read[0] with { Providers = providers };
+    }
+
     public static ProxyStatus Parse(string body)
     {
         using var doc = JsonDocument.Parse(body);
@@ -213,7 +330,17 @@ internal sealed record ProxyStatus(IReadOnlyDictionary<string, (long Fetches, lo
         var config = doc.RootElement.GetProperty("config");
         var error = config.GetProperty("lastReloadError");
         var loaded = config.GetProperty("loadedAt");
+        TokenCacheFigures? cache = null;
+        if (doc.RootElement.TryGetProperty("tokenCache", out var c) && c.ValueKind == JsonValueKind.Object)
+        {
+            cache = new TokenCacheFigures(c.GetProperty("state").GetString() ?? "", c.GetProperty("hits").GetInt64(), c.GetProperty("misses").GetInt64(),
+                c.GetProperty("fallbacks").GetInt64(), c.GetProperty("lockWaits").GetInt64());
+        }
+
         return new ProxyStatus(providers, error.ValueKind == JsonValueKind.String ? error.GetString() : null,
-            loaded.ValueKind == JsonValueKind.String ? loaded.GetDateTimeOffset() : null);
+            loaded.ValueKind == JsonValueKind.String ? loaded.GetDateTimeOffset() : null, cache);
     }
 }
+
+/// <summary>The status document's <c>tokenCache</c>: this replica's use of the shared cache (since its start).</summary>
+internal sealed record TokenCacheFigures(string State, long Hits, long Misses, long Fallbacks, long LockWaits);

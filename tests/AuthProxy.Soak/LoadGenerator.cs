@@ -34,6 +34,9 @@ internal sealed class ClientResult
 
     public required DateTimeOffset Start { get; init; }
 
+    /// <summary>The replica the client sends to.</summary>
+    public int Replica { get; init; }
+
     public DateTimeOffset End { get; set; }
 
     public ClientOutcome Outcome { get; set; }
@@ -54,9 +57,11 @@ internal sealed class ClientResult
 /// <summary>
 /// N clients, each sending the operations of <see cref="SoakTopology.Operations"/> back to back over keep-alive
 /// connections until the deadline, every request tagged with a unique <c>x-soak-id</c> the emulators record. With client
-/// chaos on, some requests are cancelled after a few milliseconds and some POST bodies are aborted half-way.
+/// chaos on, some requests are cancelled after a few milliseconds and some POST bodies are aborted half-way. With a fleet,
+/// client i sends to replica i mod N (as a load balancer with sticky connections would) and tags its requests with
+/// <see cref="Observatory.ReplicaHeader"/>.
 /// </summary>
-internal sealed class LoadGenerator(string proxyUrl, string clientKey, SoakOptions options, DateTimeOffset t0)
+internal sealed class LoadGenerator(IReadOnlyList<string> proxyUrls, string clientKey, SoakOptions options, DateTimeOffset t0)
 {
     private const double CancelRate = 0.03;
     private const double BodyAbortRate = 0.05;
@@ -78,12 +83,19 @@ internal sealed class LoadGenerator(string proxyUrl, string clientKey, SoakOptio
             MaxConnectionsPerServer = options.Clients * 2,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
         };
-        using var http = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan, BaseAddress = new Uri(proxyUrl) };
-        var clients = Enumerable.Range(0, options.Clients).Select(i => RunClientAsync(http, i, deadline, cancellationToken)).ToArray();
-        await Task.WhenAll(clients);
+        var https = proxyUrls.Select(url => new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan, BaseAddress = new Uri(url) }).ToList();
+        try
+        {
+            var clients = Enumerable.Range(0, options.Clients).Select(i => RunClientAsync(https[i % https.Count], i % https.Count, i, deadline, cancellationToken)).ToArray();
+            await Task.WhenAll(clients);
+        }
+        finally
+        {
+            https.ForEach(h => h.Dispose());
+        }
     }
 
-    private async Task RunClientAsync(HttpClient http, int index, DateTimeOffset deadline, CancellationToken cancellationToken)
+    private async Task RunClientAsync(HttpClient http, int replica, int index, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
         var random = new Random(HashCode.Combine(options.Seed, index));
         var operations = SoakTopology.Operations;
@@ -101,17 +113,22 @@ internal sealed class LoadGenerator(string proxyUrl, string clientKey, SoakOptio
             var chaos = options.Faults.HasFlag(Faults.ClientAborts) ? random.NextDouble() : 1.0;
             var cancelAfter = chaos < CancelRate ? TimeSpan.FromMilliseconds(1 + random.Next(25)) : (TimeSpan?)null;
             var abortBody = cancelAfter is null && operation.Body is not null && chaos < CancelRate + BodyAbortRate;
-            await SendAsync(http, operation, cancelAfter, abortBody, cancellationToken);
+            if (await SendAsync(http, replica, operation, cancelAfter, abortBody, cancellationToken) == ClientOutcome.TransportError)
+            {
+                // A replica that is down refuses connections at once: retry at a client's pace, not in a hot loop.
+                await Task.Delay(100, cancellationToken);
+            }
         }
     }
 
-    private async Task SendAsync(HttpClient http, Operation operation, TimeSpan? cancelAfter, bool abortBody, CancellationToken cancellationToken)
+    private async Task<ClientOutcome?> SendAsync(HttpClient http, int replica, Operation operation, TimeSpan? cancelAfter, bool abortBody, CancellationToken cancellationToken)
     {
         var id = Interlocked.Increment(ref _nextId);
-        var result = new ClientResult { Id = id, Operation = operation, Start = DateTimeOffset.UtcNow };
+        var result = new ClientResult { Id = id, Operation = operation, Start = DateTimeOffset.UtcNow, Replica = replica };
         using var request = new HttpRequestMessage(operation.Method, operation.PathAndQuery);
         request.Headers.TryAddWithoutValidation("X-API-Key", clientKey);
         request.Headers.TryAddWithoutValidation(Observatory.SoakIdHeader, id.ToString(CultureInfo.InvariantCulture));
+        request.Headers.TryAddWithoutValidation(Observatory.ReplicaHeader, replica.ToString(CultureInfo.InvariantCulture));
         if (operation.Body is not null)
         {
             request.Content = abortBody ? new AbortingContent(operation.Body) : new StringContent(operation.Body, Encoding.UTF8, "application/json");
@@ -150,11 +167,12 @@ internal sealed class LoadGenerator(string proxyUrl, string clientKey, SoakOptio
         }
         catch (OperationCanceledException)
         {
-            return; // the soak itself is stopping
+            return null; // the soak itself is stopping
         }
 
         result.End = DateTimeOffset.UtcNow;
         Results.Enqueue(result);
+        return result.Outcome;
     }
 
     private static void ReadProblem(ClientResult result, string body)

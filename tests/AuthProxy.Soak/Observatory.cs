@@ -29,10 +29,16 @@ internal sealed class TokenCall(ProviderSpec provider, string path, DateTimeOffs
 
     public FaultKind? Injected { get; set; }
 
+    /// <summary>Which replica sent it (from the connection's owner), or null when that could not be told.</summary>
+    public int? Replica { get; set; }
+
+    /// <summary>Held by the replica-kill fault: the replica was killed while waiting for it.</summary>
+    public bool Held { get; set; }
+
     public bool IsFirstStep => Path == Provider.FirstPath;
 
     /// <summary>The proxy got a credential from this call.</summary>
-    public bool Succeeded => Path == Provider.FinalPath && Status == 200 && Injected is null && End is not null;
+    public bool Succeeded => Path == Provider.FinalPath && Status == 200 && Injected is null && !Held && End is not null;
 }
 
 /// <summary>What a credential that reached an upstream emulator was, at the moment it arrived.</summary>
@@ -71,6 +77,9 @@ internal sealed class UpstreamAttempt
 
     public int? Generation { get; init; }
 
+    /// <summary>The replica the client sent it to (<see cref="Observatory.ReplicaHeader"/>, forwarded by the proxy).</summary>
+    public int? Replica { get; init; }
+
     public bool InboundCredentialForwarded { get; init; }
 
     public int Status { get; set; }
@@ -84,6 +93,7 @@ internal sealed class UpstreamAttempt
 internal sealed class Observatory
 {
     public const string SoakIdHeader = "x-soak-id";
+    public const string ReplicaHeader = "x-soak-replica";
     private const string CallKey = "soak.tokencall";
 
     private static readonly Dictionary<string, string[]> Expected = new(StringComparer.Ordinal)
@@ -107,6 +117,12 @@ internal sealed class Observatory
 
     /// <summary>When each config generation was first seen on an upstream request.</summary>
     public ConcurrentDictionary<int, DateTimeOffset> GenerationFirstSeen { get; } = new();
+
+    /// <summary>When each config generation was first seen on an upstream request through each replica.</summary>
+    public ConcurrentDictionary<(int Generation, int Replica), DateTimeOffset> GenerationSeenBy { get; } = new();
+
+    /// <summary>Tells which replica a token request came from, by its remote (loopback) port.</summary>
+    public Func<int, int?>? ReplicaOfPort { get; set; }
 
     /// <summary>Credentials that reached an upstream they do not belong to (or inbound credentials forwarded).</summary>
     public ConcurrentQueue<string> CrossCredentials { get; } = new();
@@ -143,7 +159,7 @@ internal sealed class Observatory
 
     private void OnTokenCall(HttpContext context, ProviderSpec provider, string path, DateTimeOffset now)
     {
-        var call = new TokenCall(provider, path, now);
+        var call = new TokenCall(provider, path, now) { Replica = ReplicaOfPort?.Invoke(context.Connection.RemotePort) };
         context.Items[CallKey] = call;
         TokenCalls.Enqueue(call);
         var inflight = _inflight.AddOrUpdate(path, 1, static (_, n) => n + 1);
@@ -162,6 +178,7 @@ internal sealed class Observatory
         var headers = context.Request.Headers;
         long? id = long.TryParse(headers[SoakIdHeader].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
         int? generation = int.TryParse(headers[SoakConfig.GenerationHeader].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var g) ? g : null;
+        int? replica = int.TryParse(headers[ReplicaHeader].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : null;
         var (credential, token) = Classify(headers.Authorization.ToString());
         var (state, remaining) = StateOf(token, credential, now);
         var inboundForwarded = headers.ContainsKey("X-API-Key");
@@ -176,6 +193,7 @@ internal sealed class Observatory
             State = state,
             Remaining = remaining,
             Generation = generation,
+            Replica = replica,
             InboundCredentialForwarded = inboundForwarded,
         };
         Attempts.Enqueue(attempt);
@@ -191,6 +209,7 @@ internal sealed class Observatory
         if (generation is { } gen)
         {
             GenerationFirstSeen.TryAdd(gen, now);
+            GenerationSeenBy.TryAdd((gen, replica ?? 0), now);
         }
 
         var allowed = Expected.TryGetValue(emulator, out var kinds) ? kinds : [];

@@ -26,11 +26,14 @@ internal sealed class ProxyProcess : IAsyncDisposable
     private Task _fileWriter = Task.CompletedTask;
     private int _stopped;
 
-    private ProxyProcess(Process process, string url, string logPath)
+    private readonly bool _appendLog;
+
+    private ProxyProcess(Process process, string url, string logPath, bool appendLog)
     {
         _process = process;
         Url = url;
         LogPath = logPath;
+        _appendLog = appendLog;
     }
 
     /// <summary>
@@ -97,10 +100,14 @@ internal sealed class ProxyProcess : IAsyncDisposable
         return File.Exists(dll) ? dll : throw new InvalidOperationException($"dotnet publish produced no {dll}");
     }
 
-    /// <summary>Starts the proxy on a free loopback port and waits until <c>/readyz</c> answers 200.</summary>
-    public static async Task<ProxyProcess> StartAsync(string dll, string configPath, string logPath, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the proxy on <paramref name="port"/> (a free loopback port when null) and waits until <c>/readyz</c> answers 200.
+    /// <paramref name="appendLog"/> continues an earlier incarnation's log file (a replica restarted on its port).
+    /// </summary>
+    public static async Task<ProxyProcess> StartAsync(string dll, string configPath, string logPath, CancellationToken cancellationToken,
+        int? port = null, bool appendLog = false)
     {
-        var port = FreePort();
+        port ??= FreePort();
         var url = $"http://127.0.0.1:{port}";
         var start = new ProcessStartInfo("dotnet")
         {
@@ -119,7 +126,7 @@ internal sealed class ProxyProcess : IAsyncDisposable
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var proxy = new ProxyProcess(process, url, logPath);
+        var proxy = new ProxyProcess(process, url, logPath, appendLog);
         if (!process.Start())
         {
             throw new InvalidOperationException("the proxy process did not start");
@@ -166,6 +173,28 @@ internal sealed class ProxyProcess : IAsyncDisposable
     /// <summary>RSS, open file descriptors and threads of the process, from /proc.</summary>
     public ProcessSample Sample(TimeSpan at) => ProcessSample.Read(_process.Id, at);
 
+    /// <summary>SIGKILL at once (a crashed or OOM-killed replica), then waits for the exit and the log to be written.</summary>
+    public async Task KillAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _ = Kill(_process.Id, SigKill);
+                await _process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+            }
+        }
+        finally
+        {
+            await FinishCaptureAsync();
+        }
+    }
+
     /// <summary>SIGTERM, wait up to 10 s for a clean exit, then SIGKILL.</summary>
     public async Task StopAsync()
     {
@@ -200,15 +229,20 @@ internal sealed class ProxyProcess : IAsyncDisposable
         }
         finally
         {
-            Live.Unregister(_process.Id);
-            foreach (var pump in _pumps)
-            {
-                pump.Join(TimeSpan.FromSeconds(10));
-            }
-
-            _lines.Writer.TryComplete();
-            await _fileWriter;
+            await FinishCaptureAsync();
         }
+    }
+
+    private async Task FinishCaptureAsync()
+    {
+        Live.Unregister(_process.Id);
+        foreach (var pump in _pumps)
+        {
+            pump.Join(TimeSpan.FromSeconds(10));
+        }
+
+        _lines.Writer.TryComplete();
+        await _fileWriter;
     }
 
     public async ValueTask DisposeAsync()
@@ -235,7 +269,7 @@ internal sealed class ProxyProcess : IAsyncDisposable
 
         _fileWriter = Task.Run(async () =>
         {
-            await using var file = new StreamWriter(LogPath, append: false, System.Text.Encoding.UTF8, bufferSize: 1 << 20);
+            await using var file = new StreamWriter(LogPath, _appendLog, System.Text.Encoding.UTF8, bufferSize: 1 << 20);
             await foreach (var line in _lines.Reader.ReadAllAsync())
             {
                 await file.WriteLineAsync(line);
@@ -291,6 +325,7 @@ internal sealed class ProxyProcess : IAsyncDisposable
     }
 
     private const int SigTerm = 15;
+    private const int SigKill = 9;
 
 #pragma warning disable SYSLIB1054 // LibraryImport would need unsafe code enabled for one call
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

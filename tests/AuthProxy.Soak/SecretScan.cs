@@ -16,7 +16,7 @@ internal static partial class SecretScan
 
     public sealed record Outcome(long LogBytes, int TokensKnown, int DocumentsScanned, IReadOnlyList<Finding> Findings);
 
-    public static Outcome Run(string logPath, IReadOnlyList<string> fixedSecrets, IssuedTokenStore tokens, IReadOnlyList<string> documents)
+    public static Outcome Run(IReadOnlyList<string> logPaths, IReadOnlyList<string> fixedSecrets, IssuedTokenStore tokens, IReadOnlyList<string> documents)
     {
         var fragments = new Dictionary<string, string>(StringComparer.Ordinal);
         var issued = tokens.Snapshot();
@@ -36,14 +36,14 @@ internal static partial class SecretScan
 
         var findings = new List<Finding>();
         long bytes = 0;
-        var lineNumber = 0;
-        if (File.Exists(logPath))
+        foreach (var logPath in logPaths.Where(File.Exists))
         {
+            var lineNumber = 0;
             foreach (var line in File.ReadLines(logPath))
             {
                 lineNumber++;
                 bytes += line.Length + 1;
-                Check(line, $"proxy log line {lineNumber.ToString(CultureInfo.InvariantCulture)}", fixedSecrets, fragments, findings);
+                Check(line, $"{Path.GetFileName(logPath)} line {lineNumber.ToString(CultureInfo.InvariantCulture)}", fixedSecrets, fragments, findings);
             }
         }
 

@@ -50,6 +50,7 @@ internal sealed class SoakConfig
         SandboxDefaults.ApiKey, SandboxDefaults.CloudPakApiKey, SandboxDefaults.CloudPakPassword, SandboxDefaults.SklmPassword,
         ClientKey, OtherClientKey,
         Convert.ToBase64String(Encoding.UTF8.GetBytes($"{SandboxDefaults.CloudPakUsername}:{SandboxDefaults.CloudPakApiKey}")),
+        .. EncryptionKey is null ? Array.Empty<string>() : [EncryptionKey],
     ];
 
     /// <summary>The provider lifetime model the analysis uses.</summary>
@@ -136,7 +137,7 @@ internal sealed class SoakConfig
             };
         }
 
-        return new JsonObject
+        var document = new JsonObject
         {
             ["TokenProviders"] = providers,
             ["InboundAuth"] = new JsonObject
@@ -159,7 +160,23 @@ internal sealed class SoakConfig
                 },
             },
         };
+        if (SharedCache is { } cache)
+        {
+            // The same section in every edit: a changed one would make every provider start over (tokens dropped).
+            document["TokenCache"] = new JsonObject
+            {
+                ["Redis"] = new JsonObject { ["Configuration"] = cache.Configuration, ["EncryptionKeyFile"] = cache.KeyFile, ["KeyPrefix"] = "authproxy-soak:" },
+            };
+        }
+
+        return document;
     }
+
+    /// <summary>The fleet's shared token cache (Redis address, encryption key file), or null for a single proxy.</summary>
+    public (string Configuration, string KeyFile)? SharedCache { get; set; }
+
+    /// <summary>The fleet's encryption key, added to <see cref="Secrets"/>.</summary>
+    public string? EncryptionKey { get; set; }
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 

@@ -13,6 +13,10 @@ internal sealed class SoakOptions
     /// <remarks>Default 16.</remarks>
     public int Clients { get; set; } = 16;
 
+    /// <summary>Proxy replicas sharing one Redis (the fleet's token cache); 1 runs a single proxy without Redis.</summary>
+    /// <remarks>Default 2.</remarks>
+    public int Replicas { get; set; } = 2;
+
     /// <summary>Which faults are injected.</summary>
     /// <remarks>Default: all of them.</remarks>
     public Faults Faults { get; set; } = Faults.All;
@@ -95,8 +99,12 @@ internal sealed class SoakOptions
 
           --duration D          load duration: 60s, 5m, 90 (seconds) or 00:05:00        (default 5m)
           --clients N           concurrent clients                                     (default 16)
-          --faults LIST         all | none | comma list of: lifetimes, idp, revoke, sklm-idle, config, client-aborts;
-                                opt-in extra: revoke-burst (a second revocation 400 ms after each one)
+          --replicas N          proxy replicas sharing one soak-started redis-server; 1: one proxy, no Redis
+                                                                                     (default 2)
+          --faults LIST         all | none | comma list of: lifetimes, idp, revoke, sklm-idle, config, client-aborts,
+                                redis-kill, redis-slow, replica-kill (the last three only with --replicas 2+);
+                                opt-in extras: revoke-burst (a second revocation 400 ms after each one),
+                                revoke-after-redis (keep revocations in a Redis fault's aftermath)
                                 (a leading '-' removes one: --faults all,-idp)        (default all)
           --seed N              seed of the random choices                              (default: time)
           --proxy-dll PATH      use an already published AuthProxy.dll instead of dotnet publish
@@ -125,6 +133,7 @@ internal sealed class SoakOptions
             switch (arg)
             {
                 case "--duration": options.Duration = ParseDuration(Next(), arg); break;
+                case "--replicas": options.Replicas = ParseInt(Next(), arg, 1, 4); break;
                 case "--clients": options.Clients = ParseInt(Next(), arg, 1, 1024); break;
                 case "--faults": options.Faults = FaultsParser.Parse(Next()); break;
                 case "--seed": options.Seed = ParseInt(Next(), arg, int.MinValue, int.MaxValue); break;
@@ -142,6 +151,12 @@ internal sealed class SoakOptions
                 case "-h" or "--help": options.Help = true; break;
                 default: throw new ArgumentException($"unknown option '{arg}'");
             }
+        }
+
+        if (options.Replicas == 1)
+        {
+            // The fleet faults need a Redis and a second replica; `all` means the rest.
+            options.Faults &= ~Faults.Fleet;
         }
 
         if (options.Duration < TimeSpan.FromSeconds(20))

@@ -21,7 +21,13 @@ internal sealed class RunData
 
     public required ChaosSchedule Schedule { get; init; }
 
-    public required ProxyProcess Proxy { get; init; }
+    /// <summary>The replicas (one for a single proxy) and their Redis.</summary>
+    public required SoakFleet Fleet { get; init; }
+
+    public required FleetChaos FleetChaos { get; init; }
+
+    /// <summary>Each replica's final status document (index by replica; null when it could not be read).</summary>
+    public List<ProxyStatus?> ReplicaStatus { get; } = [];
 
     public required DateTimeOffset T0 { get; init; }
 
@@ -43,6 +49,9 @@ internal sealed class RunData
 
     public List<string> SetupProblems { get; } = [];
 
+    /// <summary>When and why the barrage stopped early (the proxy did not answer); judged against stalls.</summary>
+    public (DateTimeOffset At, string Text)? BarrageStopped { get; set; }
+
     /// <summary>Malformed requests the upstreams refused during the load (before the barrage sends some on purpose).</summary>
     public long LoadPhaseBadRequests { get; init; }
 }
@@ -54,7 +63,7 @@ internal static class SoakRun
     {
         var output = options.OutputDirectory ?? Path.Combine(Path.GetTempPath(), "authproxy-soak-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         Directory.CreateDirectory(output);
-        Console.WriteLine($"AuthProxy soak: {options.Duration.TotalSeconds:0} s, {options.Clients} clients, faults {FaultsParser.Describe(options.Faults)}, seed {options.Seed}");
+        Console.WriteLine($"AuthProxy soak: {options.Duration.TotalSeconds:0} s, {options.Replicas} replica(s), {options.Clients} clients, faults {FaultsParser.Describe(options.Faults)}, seed {options.Seed}");
         Console.WriteLine($"  output: {output}");
 
         var dll = options.ProxyDll;
@@ -88,25 +97,56 @@ internal static class SoakRun
         emulators.Sklm.BeforeToken = injector.BeforeTokenAsync;
 
         var config = new SoakConfig(emulators, options);
-        var layout = new ConfigFileLayout(Path.Combine(output, "config"), config.Valid(1).Bytes);
+        var configDirectory = Path.Combine(output, "config");
+        await using var fleet = await SoakFleet.PrepareAsync(dll, Path.Combine(configDirectory, "authproxy.json"), output, options.Replicas, cancellationToken);
+        if (fleet.Redis is { } redis)
+        {
+            config.SharedCache = (redis.Configuration, fleet.KeyFile!);
+            config.EncryptionKey = fleet.EncryptionKey;
+            Console.WriteLine($"  redis: {redis.Configuration} (PID {redis.Pid}), the replicas' shared token cache");
+        }
+
+        var layout = new ConfigFileLayout(configDirectory, config.Valid(1).Bytes);
         Console.WriteLine($"  emulators: IAM {emulators.Iam.Url}, Key Protect {emulators.KeyProtect.Url}, Cloud Pak {emulators.CloudPak.Url}, SKLM {emulators.Sklm.Url}");
 
-        var proxy = await ProxyProcess.StartAsync(dll, layout.Path, Path.Combine(output, "proxy.log"), cancellationToken);
+        await fleet.StartAsync(options.Replicas, output, cancellationToken);
+        observatory.ReplicaOfPort = fleet.ReplicaOf;
+        var proxy = fleet.Replicas[0].Process;
         RunData data;
         try
         {
-            Console.WriteLine($"  proxy: {proxy.Url} (PID {proxy.Pid}); load for {options.Duration.TotalSeconds:0} s…");
-            await WarmUpAsync(proxy.Url, config.ClientKey, cancellationToken);
+            Console.WriteLine($"  proxy: {string.Join(", ", fleet.Replicas.Select(r => $"{r.Url} (PID {r.Process.Pid})"))}; load for {options.Duration.TotalSeconds:0} s…");
+            foreach (var replica in fleet.Replicas)
+            {
+                await WarmUpAsync(replica.Url, config.ClientKey, cancellationToken);
+            }
+
             var t0 = DateTimeOffset.UtcNow;
             var deadline = t0 + options.Duration;
             injector.Enabled = options.Faults.HasFlag(Faults.IdpErrors);
-            var load = new LoadGenerator(proxy.Url, config.ClientKey, options, t0);
-            var schedule = new ChaosSchedule(emulators, observatory, config, layout, proxy.Url, options, t0);
+            var load = new LoadGenerator([.. fleet.Replicas.Select(r => r.Url)], config.ClientKey, options, t0);
+            using var schedule = new ChaosSchedule(emulators, observatory, config, layout, fleet, options, t0);
+            var fleetChaos = new FleetChaos(fleet, injector, schedule, options, t0);
+            if (!options.Faults.HasFlag(Faults.RevokeAfterRedis))
+            {
+                schedule.SkipRevocation = now =>
+                {
+                    var skip = fleetChaos.InRedisAftermath(now);
+                    if (skip)
+                    {
+                        fleetChaos.SkippedRevocations.Enqueue(now);
+                    }
+
+                    return skip;
+                };
+            }
+
             var samples = new List<ProcessSample>();
             using var stalls = new StallMonitor();
             await Task.WhenAll(
                 load.RunAsync(deadline, cancellationToken),
                 schedule.RunAsync(deadline, cancellationToken),
+                fleetChaos.RunAsync(deadline, cancellationToken),
                 SampleAsync(proxy, options, t0, deadline, samples, cancellationToken),
                 ProgressAsync(load, t0, deadline, cancellationToken));
             var loadEnd = DateTimeOffset.UtcNow;
@@ -121,7 +161,8 @@ internal static class SoakRun
                 Config = config,
                 Load = load,
                 Schedule = schedule,
-                Proxy = proxy,
+                Fleet = fleet,
+                FleetChaos = fleetChaos,
                 T0 = t0,
                 LoadEnd = loadEnd,
                 Samples = samples,
@@ -132,10 +173,13 @@ internal static class SoakRun
                     emulators.CloudPak.Counters.Rejections(RejectionReason.BadRequest),
             };
 
-            using (var http = new HttpClient { BaseAddress = new Uri(proxy.Url), Timeout = TimeSpan.FromSeconds(5) })
+            foreach (var replica in fleet.Replicas)
             {
-                data.FinalStatus = await schedule.ReadStatusAsync(http, cancellationToken);
+                using var http = new HttpClient { BaseAddress = new Uri(replica.Url), Timeout = TimeSpan.FromSeconds(5) };
+                data.ReplicaStatus.Add(await schedule.ReadStatusAsync(http, cancellationToken));
             }
+
+            data.FinalStatus = ProxyStatus.Sum(data.ReplicaStatus);
 
             if (options.Barrage)
             {
@@ -146,36 +190,39 @@ internal static class SoakRun
                 }
                 catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
                 {
-                    data.SetupProblems.Add($"the bad-input barrage stopped: the proxy did not answer ({ex.GetType().Name}: {ex.Message})");
+                    data.BarrageStopped = (DateTimeOffset.UtcNow, $"the bad-input barrage stopped: the proxy did not answer ({ex.GetType().Name}: {ex.Message})");
                 }
             }
 
-            if (proxy.HasExited)
+            foreach (var replica in fleet.Replicas.Where(r => r.Process.HasExited))
             {
-                data.SetupProblems.Add("the proxy process exited during the run");
+                data.SetupProblems.Add($"the proxy process {(fleet.Replicas.Count > 1 ? $"of replica {replica.Index} " : "")}exited during the run");
             }
         }
         finally
         {
-            await proxy.StopAsync();
+            await fleet.StopAsync();
         }
 
         var documents = data.Schedule.StatusBodies.Concat(data.Load.ProblemBodies).ToList();
-        data.Secrets = SecretScan.Run(proxy.LogPath, config.Secrets, emulators.Tokens, documents);
-        await proxy.DisposeAsync();
+        data.Secrets = SecretScan.Run([.. fleet.Replicas.Select(r => r.LogPath)], config.Secrets, emulators.Tokens, documents);
+        foreach (var replica in fleet.Replicas)
+        {
+            data.Stalls.AddExternal(replica.Process.LogStalls, fleet.Replicas.Count > 1 ? $"proxy-{replica.Index} log backed up" : "proxy log backed up");
+        }
 
-        data.Stalls.AddExternal(proxy.LogStalls, "proxy log backed up");
         var verdict = Verdict.Build(data);
         verdict.Print(Console.Out);
         await File.WriteAllTextAsync(Path.Combine(output, "summary.txt"), verdict.ToText(), CancellationToken.None);
         await File.WriteAllLinesAsync(Path.Combine(output, "timeline.txt"), Timeline(data), CancellationToken.None);
+        await File.WriteAllLinesAsync(Path.Combine(output, "troubles.txt"), verdict.TroubleLines, CancellationToken.None);
         if (verdict.Passed && !options.Keep && options.OutputDirectory is null)
         {
             TryDelete(output);
         }
         else
         {
-            Console.WriteLine($"  kept: {output} (proxy.log, config/, summary.txt)");
+            Console.WriteLine($"  kept: {output} ({(fleet.Replicas.Count > 1 ? "proxy-N.log" : "proxy.log")}, config/, summary.txt, timeline.txt)");
         }
 
         return verdict.Passed ? 0 : 1;
@@ -213,7 +260,7 @@ internal static class SoakRun
         foreach (var call in data.Observatory.TokenCalls)
         {
             var took = call.End is { } end ? ((end - call.Start).TotalMilliseconds).ToString("0", CultureInfo.InvariantCulture) + " ms" : "unfinished";
-            events.Add((call.Start, $"token  {call.Provider.Name,-14} {call.Path} -> {(call.Injected is { } k ? "INJECTED " + k : call.Status.ToString(CultureInfo.InvariantCulture))} ({took})"));
+            events.Add((call.Start, $"token  {call.Provider.Name,-14} r{call.Replica?.ToString(CultureInfo.InvariantCulture) ?? "?"} {call.Path} -> {(call.Held ? "HELD " : "")}{(call.Injected is { } k ? "INJECTED " + k : call.Status.ToString(CultureInfo.InvariantCulture))} ({took})"));
         }
 
         lock (data.Schedule.Revocations)
@@ -222,14 +269,21 @@ internal static class SoakRun
         }
 
         events.AddRange(data.IdleDeaths.Select(d => (d, "SKLM ids idle-dead")));
+        foreach (var fault in data.FleetChaos.Faults)
+        {
+            events.Add((fault.Window.Start, $"FLEET {fault.Kind}: {fault.Detail}"));
+            events.Add((fault.Window.End, $"FLEET {fault.Kind} undone"));
+        }
+
         events.AddRange(data.Stalls.Stalls.Select(s => (s.Start, $"STALL ({s.Reason}) for {(s.End - s.Start).TotalMilliseconds:0} ms")));
         events.AddRange(data.Schedule.Edits.Select(e => (data.T0 + e.WrittenAt, $"CONFIG {e.Edit.Name} ({e.Mode}) -> {(e.Took is { } t ? t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s" : "no reaction")} {e.Problem}")));
         foreach (var result in data.Load.Results.Where(r => r.Outcome != ClientOutcome.Answered || r.Status is not (200 or 201)))
         {
-            events.Add((result.Start, $"client #{result.Id} {result.Operation.Route,-16} {result.Outcome} {result.Status} {result.ProblemTitle} ({result.Latency.TotalMilliseconds:0} ms)"));
+            events.Add((result.Start, $"client #{result.Id} r{result.Replica} {result.Operation.Route,-16} {result.Outcome} {result.Status} {result.ProblemTitle} ({result.Latency.TotalMilliseconds:0} ms)"));
         }
 
-        return events.OrderBy(e => e.At).Select(e => $"{At(e.At)}  {e.Text}");
+        return new[] { $"t0 = {data.T0:HH:mm:ss.fff} UTC (the proxy logs' clock); r0, r1: the replica that sent a token request or received a client's" }
+            .Concat(events.OrderBy(e => e.At).Select(e => $"{At(e.At)}  {e.Text}"));
     }
 
     private static async Task SampleAsync(ProxyProcess proxy, SoakOptions options, DateTimeOffset t0, DateTimeOffset deadline, List<ProcessSample> samples,

@@ -9,7 +9,8 @@ namespace AuthProxy.Soak;
 /// <param name="Excused">True when no correct proxy could have answered with the upstream's reply (see README).</param>
 /// <param name="Cause">Why, in one line.</param>
 /// <param name="Environmental">Not judged: the soak process itself stalled (its emulators with it) while the request was under way.</param>
-internal sealed record Trouble(ClientResult Result, string Provider, bool Excused, string Cause, bool Environmental = false);
+/// <param name="FaultCaused">Not token trouble: the client's replica was killed (replica-kill) while the request was under way.</param>
+internal sealed record Trouble(ClientResult Result, string Provider, bool Excused, string Cause, bool Environmental = false, bool FaultCaused = false);
 
 /// <summary>
 /// Attributes every client answer that is not the upstream's own (CONTRACT §3). A token-caused 502/503/504 is excused
@@ -20,6 +21,9 @@ internal sealed record Trouble(ClientResult Result, string Provider, bool Excuse
 /// </summary>
 internal sealed class TroubleAnalysis
 {
+    /// <summary>How an excused cause begins when the last token was revoked (the verdict counts those apart).</summary>
+    public const string RevokedCause = "token revoked";
+
     private readonly SoakOptions _options;
     private readonly SoakConfig _config;
     private readonly Observatory _observatory;
@@ -30,11 +34,15 @@ internal sealed class TroubleAnalysis
     private readonly Dictionary<string, List<DateTimeOffset>> _traffic = [];
     private readonly StallMonitor _stalls;
     private readonly List<IssuedToken> _sklmTokens;
+    private readonly SoakFleet _fleet;
+    private readonly IReadOnlyList<FaultWindow> _redisOutages;
 
     public TroubleAnalysis(SoakOptions options, SoakConfig config, Observatory observatory, FaultInjector injector,
         IReadOnlyList<DateTimeOffset> revocations, IReadOnlyList<ClientResult> results, StallMonitor stalls,
-        IssuedTokenStore tokens)
+        IssuedTokenStore tokens, SoakFleet fleet, FleetChaos chaos)
     {
+        _fleet = fleet;
+        _redisOutages = chaos.RedisOutages;
         _sklmTokens = [.. tokens.Snapshot(AuthProxy.Sandbox.Sklm.SklmEmulator.Issuer)];
         _stalls = stalls;
         _options = options;
@@ -45,7 +53,8 @@ internal sealed class TroubleAnalysis
         foreach (var provider in SoakTopology.Providers)
         {
             _successes[provider.Name] = [.. calls.Where(c => c.Provider == provider && c.Succeeded).OrderBy(c => c.End)];
-            _attempts[provider.Name] = FetchAttempt.Group(calls.Where(c => c.Provider == provider));
+            // Per replica: two replicas' two-step flows may interleave.
+            _attempts[provider.Name] = [.. calls.Where(c => c.Provider == provider).GroupBy(c => c.Replica).SelectMany(FetchAttempt.Group).OrderBy(a => a.Start)];
             _faults[provider.Name] = [.. injector.Injected.Where(f => f.Provider == provider).OrderBy(f => f.At)];
             _traffic[provider.Name] = [.. results.Where(r => SoakTopology.Route(r.Operation.Route).Provider == provider.Name).Select(r => r.Start).Order()];
         }
@@ -59,6 +68,16 @@ internal sealed class TroubleAnalysis
     public Trouble? Classify(ClientResult result)
     {
         var trouble = ClassifyCore(result);
+        if (trouble is { Result.Outcome: ClientOutcome.TransportError or ClientOutcome.TimedOut } &&
+            _fleet.DownDuring(result.Replica, result.Start, result.End + SoakTimes.Slack) is { } down)
+        {
+            return trouble with
+            {
+                FaultCaused = true,
+                Cause = $"replica {result.Replica} killed at {down.Start:HH:mm:ss.fff}, back at {down.End:HH:mm:ss.fff} ({trouble.Cause})",
+            };
+        }
+
         if (trouble is { Excused: false } && _stalls.Overlapping(result.Start - _options.TokenTimeout - StallMonitor.Threshold, result.End) is { } stall)
         {
             return trouble with
@@ -157,7 +176,9 @@ internal sealed class TroubleAnalysis
             return new Trouble(result, name, false, $"{what} from a provider that fetches nothing");
         }
 
-        var last = _successes[name].LastOrDefault(c => c.End!.Value <= result.Start);
+        // The emulator's end of a token response comes a moment before the proxy has parsed and stored the token:
+        // a request arriving within the socket slack of it may still meet the state before.
+        var last = _successes[name].LastOrDefault(c => c.End!.Value + SoakTimes.Slack <= result.Start && Visible(c, result));
         string invalidation;
         if (last is null)
         {
@@ -175,7 +196,7 @@ internal sealed class TroubleAnalysis
                     $"{what} while the token obtained {Ago(last.End!.Value, result.Start)} earlier was valid for {Seconds(invalid - result.End)} more");
             }
 
-            invalidation = invalid == expiry ? "token expired" : invalid == revoked ? "token revoked" : "SKLM id died idle";
+            invalidation = invalid == expiry ? "token expired" : invalid == revoked ? RevokedCause : "SKLM id died idle";
             if (invalid == expiry)
             {
                 var renewalFrom = model.RefreshEarliest(last.Start, _options.RefreshAfter) - SoakTimes.Slack;
@@ -212,6 +233,17 @@ internal sealed class TroubleAnalysis
     }
 
     /// <summary>
+    /// Whether the replica of <paramref name="result"/> could have had the token <paramref name="call"/> obtained: its own,
+    /// or another replica's shared through Redis — not when Redis was out (killed or slow, plus the time the proxy takes to
+    /// use it again) at the fetch or at the request, since then each replica has only what it fetched itself.
+    /// </summary>
+    /// A replica backing off (503) does not consult Redis until its own backoff ends (docs/tokens.md, "Across a fleet"),
+    /// so for a 503 only its own tokens count; how long it backs off is checked against the schedule separately.
+    private bool Visible(TokenCall call, ClientResult result) =>
+        call.Replica is null || call.Replica == result.Replica ||
+        (result.Status != 503 && !_redisOutages.Any(o => o.Overlaps(call.Start, call.End!.Value) || o.Overlaps(result.Start, result.End)));
+
+    /// <summary>
     /// Tokens that aged out without a renewal attempt in their refresh window although requests kept coming: the
     /// proxy did not renew in the background (CONTRACT §3.3). Tokens replaced early (a revocation, an idle death, a
     /// 401) are not counted. Returns (tokens that were due for renewal, descriptions of the missed ones).
@@ -237,7 +269,9 @@ internal sealed class TroubleAnalysis
             var trafficFrom = model.RefreshLatest(token.End!.Value, _options.RefreshAfter);
             var hadTraffic = usableTo > trafficFrom && _traffic[provider.Name].Any(t => t >= trafficFrom && t < usableTo);
             var renewalEnd = model.UsableUntilLatest(token.End!.Value) + SoakTimes.Slack;
-            if (replacedEarly || invalidated || !hadTraffic || _stalls.Overlapping(refreshFrom, renewalEnd) is not null)
+            // A replica killed holding the token cannot renew it.
+            var holderKilled = token.Replica is { } holder && _fleet.DownDuring(holder, token.Start, renewalEnd) is not null;
+            if (replacedEarly || invalidated || !hadTraffic || holderKilled || _stalls.Overlapping(refreshFrom, renewalEnd) is not null)
             {
                 continue;
             }
@@ -278,7 +312,9 @@ internal sealed class TroubleAnalysis
     /// </summary>
     private string? BackoffTooLong(string provider, ClientResult result)
     {
-        var attempts = _attempts[provider].Where(a => a.Start <= result.End).ToList();
+        // A replica's backoff ends only with its own success (it consults nobody while backing off), while another
+        // replica's failure it waited for counts against it too (docs/tokens.md, "Across a fleet").
+        var attempts = _attempts[provider].Where(a => a.Start <= result.End && (!a.Succeeded || a.Replica is null || a.Replica == result.Replica)).ToList();
         if (attempts.Count == 0 || attempts[^1].End is not { } lastEnd)
         {
             return null;
@@ -317,7 +353,7 @@ internal sealed class TroubleAnalysis
 }
 
 /// <summary>One fetch of a provider as the emulators saw it: the first-step call and, for a two-step flow, the second.</summary>
-internal sealed record FetchAttempt(DateTimeOffset Start, DateTimeOffset? End, bool Succeeded)
+internal sealed record FetchAttempt(DateTimeOffset Start, DateTimeOffset? End, bool Succeeded, int? Replica = null)
 {
     /// <summary>Groups a provider's token calls into fetches: each first-step call opens one; a second step joins the open one.</summary>
     public static List<FetchAttempt> Group(IEnumerable<TokenCall> calls)
@@ -354,7 +390,7 @@ internal sealed record FetchAttempt(DateTimeOffset Start, DateTimeOffset? End, b
                 ? first.Succeeded
                 : first.Status == 200 && first.Injected is null && second is { Succeeded: true };
             var end = first.End is null || (second is not null && second.End is null) ? null : last.End;
-            attempts.Add(new FetchAttempt(first.Start, end, succeeded));
+            attempts.Add(new FetchAttempt(first.Start, end, succeeded, first.Replica));
         }
     }
 }

@@ -14,6 +14,9 @@ internal sealed class Verdict
 
     public IReadOnlyList<string> Breaches => _breaches;
 
+    /// <summary>Every answer judged trouble, one line each (troubles.txt), for diagnosis.</summary>
+    public List<string> TroubleLines { get; } = [];
+
     public static Verdict Build(RunData data)
     {
         var verdict = new Verdict();
@@ -60,14 +63,28 @@ internal sealed class Verdict
         var results = data.Load.Results.ToList();
         var duration = data.LoadEnd - data.T0;
         _lines.Add("");
-        _lines.Add($"=== AuthProxy soak: {F(duration.TotalSeconds)} s, {o.Clients} clients, faults {FaultsParser.Describe(o.Faults)}, seed {o.Seed} ===");
+        _lines.Add($"=== AuthProxy soak: {F(duration.TotalSeconds)} s, {o.Replicas} replica(s), {o.Clients} clients, faults {FaultsParser.Describe(o.Faults)}, seed {o.Seed} ===");
         foreach (var problem in data.SetupProblems)
         {
             Breach(problem);
         }
 
+        // A proxy whose log backed up blocks every request that logs (README, Limits): not judged, like the load's trouble.
+        if (data.BarrageStopped is { } stopped)
+        {
+            if (data.Stalls.Overlapping(stopped.At - TimeSpan.FromSeconds(15), stopped.At) is { } stall)
+            {
+                Line("  not judged", $"{stopped.Text} (during a stall: {stall.Reason})");
+            }
+            else
+            {
+                Breach(stopped.Text);
+            }
+        }
+
         var analysis = EvaluateRequests(data, results);
         EvaluateProviders(data, results, duration, analysis);
+        EvaluateFleet(data);
         EvaluateUpstream(data);
         EvaluateConfigEdits(data);
         EvaluateProcess(data);
@@ -95,14 +112,37 @@ internal sealed class Verdict
             revocations = [.. data.Schedule.Revocations];
         }
 
-        var analysis = new TroubleAnalysis(data.Options, data.Config, data.Observatory, data.Injector, revocations, results, data.Stalls, data.Emulators.Tokens);
-        var troubles = results.Select(analysis.Classify).OfType<Trouble>().ToList();
+        var analysis = new TroubleAnalysis(data.Options, data.Config, data.Observatory, data.Injector, revocations, results, data.Stalls, data.Emulators.Tokens,
+            data.Fleet, data.FleetChaos);
+        var all = results.Select(analysis.Classify).OfType<Trouble>().ToList();
+        // Clients of a killed replica: the fault the soak caused, not token trouble (neither judged nor in the excused share).
+        var replicaDown = all.Where(t => t.FaultCaused).ToList();
+        var troubles = all.Where(t => !t.FaultCaused).ToList();
+        TroubleLines.AddRange(all.OrderBy(t => t.Result.Start).Select(t =>
+            $"+{F((t.Result.Start - data.T0).TotalSeconds, "0.000")} #{t.Result.Id} r{t.Result.Replica} {t.Result.Operation.Route} {t.Result.Outcome} {t.Result.Status} " +
+            $"{(t.FaultCaused ? "FAULT" : t.Environmental ? "STALL" : t.Excused ? "excused" : "NOT-EXCUSED")}: {t.Cause}"));
         var excused = troubles.Where(t => t.Excused).ToList();
         var environmental = troubles.Where(t => t.Environmental).ToList();
         var unexcused = troubles.Where(t => !t.Excused && !t.Environmental).ToList();
-        var rate = answered.Count == 0 ? 0 : (double)excused.Count / answered.Count;
-        Line("Token trouble", $"{troubles.Count} answers were not the upstream's own: {excused.Count} excused ({F(rate * 100, "0.00")}% of answers), {unexcused.Count} not excused" +
+        // The share bound is a safety net for the renewal path: with an old token to fall back on, excused trouble means
+        // renewals failed until expiry. After a revocation (the soak's own fault) there is no old token, every IdP failure
+        // is client-visible by construction, and how much depends on the seed's luck (a 60 s run once reached 16.8% when
+        // a revocation met consecutive hangs); those answers are judged one by one (revoked, IdP failed since, backoff
+        // within the schedule) and counted apart.
+        var afterRevocation = excused.Count(t => t.Cause.StartsWith(TroubleAnalysis.RevokedCause, StringComparison.Ordinal));
+        var rate = answered.Count == 0 ? 0 : (double)(excused.Count - afterRevocation) / answered.Count;
+        var total = answered.Count == 0 ? 0 : (double)excused.Count / answered.Count;
+        Line("Token trouble", $"{troubles.Count} answers were not the upstream's own: {excused.Count} excused ({F(total * 100, "0.00")}% of answers; " +
+            $"{F(rate * 100, "0.00")}% not after a revocation), {unexcused.Count} not excused" +
             (environmental.Count > 0 ? $", {environmental.Count} not judged (soak stalls)" : ""));
+        if (data.Fleet.Replicas.Count > 1)
+        {
+            Line("  replica down", $"{replicaDown.Count} requests to a killed replica failed without an answer (the replica-kill fault, not token trouble)");
+            var outages = data.FleetChaos.RedisOutages;
+            var inOutage = excused.Count(t => outages.Any(w => w.Overlaps(t.Result.Start, t.Result.End)));
+            Line("  in Redis faults", $"{inOutage} excused answers fell in a Redis fault (+{F(FleetChaos.Recovery.TotalSeconds)} s), each on IdP failures: Redis trouble excuses nothing");
+        }
+
         foreach (var group in excused.GroupBy(t => $"{t.Provider} {t.Result.Status}").OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var causes = group.GroupBy(t => Category(t.Cause)).Select(c => $"{c.Count()}× {c.Key}");
@@ -139,7 +179,7 @@ internal sealed class Verdict
 
         if (rate > data.Options.MaxExcusedRate)
         {
-            Breach($"excused token trouble on {F(rate * 100, "0.00")}% of answers, above the {F(data.Options.MaxExcusedRate * 100, "0.#")}% bound");
+            Breach($"excused token trouble not caused by a revocation on {F(rate * 100, "0.00")}% of answers, above the {F(data.Options.MaxExcusedRate * 100, "0.#")}% bound");
         }
 
         var retried = data.Observatory.AttemptsById.Count(p => p.Key < 10_000_000_000 && p.Value.Count >= 2);
@@ -178,10 +218,12 @@ internal sealed class Verdict
                 var scheduled = (int)Math.Ceiling(duration / period) + 1;
                 var revocations = data.Schedule.Revocations.Count;
                 var idle = provider.Emulator == "sklm" ? data.IdleDeaths.Count : 0;
-                bound = scheduled + faults.Count + revocations + idle + 2;
+                bound = scheduled + faults.Count + revocations + idle + 2 + FleetAllowance(data, period);
             }
 
+            // Fleet-wide: at most 3 a second, like one proxy, except while Redis is out or a replica restarts (each replica alone).
             var maxPerSecond = 0;
+            var alonePerSecond = 0;
             for (int i = 0, j = 0; i < first.Count; i++)
             {
                 while (first[i].Start - first[j].Start >= TimeSpan.FromSeconds(1))
@@ -189,7 +231,14 @@ internal sealed class Verdict
                     j++;
                 }
 
-                maxPerSecond = Math.Max(maxPerSecond, i - j + 1);
+                if (Alone(data, first[j].Start, first[i].Start))
+                {
+                    alonePerSecond = Math.Max(alonePerSecond, i - j + 1);
+                }
+                else
+                {
+                    maxPerSecond = Math.Max(maxPerSecond, i - j + 1);
+                }
             }
 
             var inflight = provider.FirstPath is null ? 0 : Math.Max(data.Observatory.MaxInflight.GetValueOrDefault(provider.FirstPath),
@@ -222,9 +271,16 @@ internal sealed class Verdict
                 Breach($"{provider.Name}: {maxPerSecond} token requests within one second (at most 3 expected: renewal, a 401 drop, a retry after backoff)");
             }
 
-            if (inflight > 1)
+            if (alonePerSecond > 3 * data.Fleet.Replicas.Count)
             {
-                Breach($"{provider.Name}: {inflight} token requests in flight at once; the contract wants one fetch per provider (single flight)");
+                Breach($"{provider.Name}: {alonePerSecond} token requests within one second while the replicas were on their own (at most 3 per replica)");
+            }
+
+            // Each replica fetches one at a time; across the fleet the lease (as long as the Timeout) may expire just as a
+            // timed-out holder's request is being torn down, so the fleet's bound is one per replica.
+            if (inflight > data.Fleet.Replicas.Count)
+            {
+                Breach($"{provider.Name}: {inflight} token requests in flight at once; the contract wants one fetch per provider (single flight{(data.Fleet.Replicas.Count > 1 ? ", one per replica" : "")})");
             }
 
             if (model is not null && results.Any(r => routeIds.Contains(r.Operation.Route)) && ok == 0)
@@ -236,6 +292,12 @@ internal sealed class Verdict
         _lines.Add("  fetches/failed: the proxy's /_authproxy/status; calls: token requests the emulator saw (first step of a flow); ok: credentials handed out;");
         _lines.Add("  500/hang/429: injected IdP faults; in-flight: most concurrent token requests; retried: client requests sent upstream twice after a 401;");
         _lines.Add("  renewed: tokens renewed in their refresh window / tokens that reached it with traffic (not revoked or replaced first).");
+        if (data.Fleet.Replicas.Count > 1)
+        {
+            _lines.Add("  counts are the fleet's (every replica's token requests); bound adds, per Redis fault, (replicas − 1) × (its length + 6 s) / renewal period + 1,");
+            _lines.Add("  and 2 per replica restart (its held request, a fetch of its own): the fetches of replicas on their own.");
+        }
+
         _lines.Add("");
     }
 
@@ -352,11 +414,16 @@ internal sealed class Verdict
             Breach("the proxy's resources could not be sampled");
         }
 
-        var stop = data.Proxy.GracefulStop is { } took ? $"exit code {data.Proxy.ExitCode} {F(took.TotalSeconds, "0.0")} s after SIGTERM" : "killed: did not exit within 10 s of SIGTERM";
-        Line("  shutdown", stop);
-        if (data.Proxy.GracefulStop is null || data.Proxy.ExitCode != 0)
+        foreach (var replica in data.Fleet.Replicas)
         {
-            Breach("the proxy did not stop cleanly on SIGTERM: " + stop);
+            var proxy = replica.Process;
+            var who = data.Fleet.Replicas.Count > 1 ? $" (replica {replica.Index})" : "";
+            var stop = proxy.GracefulStop is { } took ? $"exit code {proxy.ExitCode} {F(took.TotalSeconds, "0.0")} s after SIGTERM" : "killed: did not exit within 10 s of SIGTERM";
+            Line("  shutdown" + who, stop);
+            if (proxy.GracefulStop is null || proxy.ExitCode != 0)
+            {
+                Breach($"the proxy{who} did not stop cleanly on SIGTERM: " + stop);
+            }
         }
 
         // Lines start with "HH:mm:ss.fff " (the soak turns timestamps on), then the level.
@@ -366,8 +433,75 @@ internal sealed class Verdict
             return text.StartsWith("fail:", StringComparison.Ordinal) || text.StartsWith("crit:", StringComparison.Ordinal);
         }
 
-        var errors = File.Exists(data.Proxy.LogPath) ? File.ReadLines(data.Proxy.LogPath).Count(IsError) : 0;
-        Line("  log", $"{errors} error/critical entries in {data.Proxy.LogPath}");
+        foreach (var replica in data.Fleet.Replicas)
+        {
+            var errors = File.Exists(replica.LogPath) ? File.ReadLines(replica.LogPath).Count(IsError) : 0;
+            Line("  log", $"{errors} error/critical entries in {replica.LogPath}");
+        }
+    }
+
+    /// <summary>Whether replicas may have fetched alone in [from, to]: a Redis fault (plus recovery) or a replica down.</summary>
+    private static bool Alone(RunData data, DateTimeOffset from, DateTimeOffset to) =>
+        data.FleetChaos.RedisOutages.Any(w => w.Overlaps(from, to)) ||
+        data.Fleet.Replicas.Any(r => r.Down.Any(w => (w with { End = w.End + FleetChaos.Recovery }).Overlaps(from, to)));
+
+    /// <summary>
+    /// Extra token requests a fleet may make: while Redis is out each replica renews for itself, (replicas − 1) more per
+    /// renewal period of the outage; a restarted replica may fetch once more; the held request of a replica-kill.
+    /// </summary>
+    private static int FleetAllowance(RunData data, TimeSpan period)
+    {
+        var others = data.Fleet.Replicas.Count - 1;
+        if (others == 0)
+        {
+            return 0;
+        }
+
+        var alone = data.FleetChaos.RedisOutages.Sum(w => (int)Math.Ceiling((w.End - w.Start) / period) + 1);
+        var restarts = data.Fleet.Replicas.Sum(r => r.Restarts);
+        return (others * alone) + (2 * restarts);
+    }
+
+    /// <summary>The fleet: Redis faults, replica kills, each replica's use of the shared cache (its /_authproxy/status tokenCache).</summary>
+    private void EvaluateFleet(RunData data)
+    {
+        if (data.Fleet.Replicas.Count < 2)
+        {
+            return;
+        }
+
+        var faults = data.FleetChaos.Faults.OrderBy(f => f.Window.Start).ToList();
+        Line("Fleet", $"{data.Fleet.Replicas.Count} replicas on one Redis ({data.Fleet.Redis?.Configuration}); {faults.Count} fleet faults");
+        foreach (var fault in faults)
+        {
+            Line($"  {fault.Kind}", $"+{F((fault.Window.Start - data.T0).TotalSeconds, "0.0")} s for {F((fault.Window.End - fault.Window.Start).TotalSeconds, "0.0")} s: {fault.Detail}");
+        }
+
+        var skipped = data.FleetChaos.SkippedRevocations.ToList();
+        if (skipped.Count > 0)
+        {
+            Line("  revocations skipped", $"{skipped.Count} (at {string.Join(", ", skipped.Select(t => "+" + F((t - data.T0).TotalSeconds)))} s): within a Redis fault's aftermath, known finding 4 (opt in: revoke-after-redis)");
+        }
+
+        var calls = data.Observatory.TokenCalls.Where(c => c.Start <= data.LoadEnd && c.IsFirstStep).ToList();
+        Line("  token requests", string.Join(", ", data.Fleet.Replicas.Select(r => $"replica {r.Index} {calls.Count(c => c.Replica == r.Index)}")) +
+            $", unattributed {calls.Count(c => c.Replica is null)}; total {calls.Count}");
+        var outages = data.FleetChaos.RedisOutages;
+        foreach (var replica in data.Fleet.Replicas)
+        {
+            var status = replica.Index < data.ReplicaStatus.Count ? data.ReplicaStatus[replica.Index] : null;
+            var states = data.Schedule.TokenCacheStates.Where(s => s.Replica == replica.Index).ToList();
+            var degraded = states.Count(s => s.State != "connected");
+            var since = replica.Restarts > 0 ? " (since its restart)" : "";
+            Line($"  replica {replica.Index}", status?.TokenCache is { } c
+                ? $"tokenCache {c.State}: hits {c.Hits}, misses {c.Misses}, fallbacks {c.Fallbacks}, lock waits {c.LockWaits}{since}; polled degraded {degraded}/{states.Count}; restarts {replica.Restarts}"
+                : $"no tokenCache in its status; restarts {replica.Restarts}");
+            var quietSince = outages.Count == 0 ? data.T0 : outages.Max(w => w.End);
+            if (status?.TokenCache is { State: not "connected" } cache && quietSince < data.LoadEnd)
+            {
+                Breach($"replica {replica.Index}: the shared token cache is still {cache.State} at the end, {F((data.LoadEnd - quietSince).TotalSeconds, "0.0")} s after the last Redis fault (it should reconnect by itself)");
+            }
+        }
     }
 
     private void EvaluateSecrets(RunData data)
