@@ -36,7 +36,7 @@ internal enum Faults
     /// <summary>The faults that need two replicas on one Redis; dropped with <c>--replicas 1</c>.</summary>
     Fleet = RedisKill | RedisSlow | ReplicaKill,
 
-    All = Lifetimes | IdpErrors | Revocations | SklmIdle | ConfigEdits | ClientAborts | Fleet,
+    All = Lifetimes | IdpErrors | Revocations | SklmIdle | ConfigEdits | ClientAborts | Fleet | RevokeAfterRedis,
 
     /// <summary>
     /// Opt-in (not part of <see cref="All"/>): every revocation is followed by a second one 400 ms later, so the token the
@@ -45,9 +45,9 @@ internal enum Faults
     RevokeBurst = 64,
 
     /// <summary>
-    /// Opt-in (not part of <see cref="All"/>): keep the revocations that fall within a Redis fault or the 10 s after it,
-    /// which the default schedule skips (README, known finding 4: replicas that diverged while Redis was out retry a
-    /// revoked request with the stale shared token).
+    /// Keep the revocations that fall within a Redis fault or the 10 s after it (on by default since finding 4 was fixed;
+    /// <c>all,-revoke-after-redis</c> skips them): replicas that diverged while Redis was out must not retry a revoked
+    /// request with an older shared token.
     /// </summary>
     RevokeAfterRedis = 1024,
 }

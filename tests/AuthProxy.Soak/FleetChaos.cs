@@ -41,7 +41,7 @@ internal sealed class FleetChaos(SoakFleet fleet, FaultInjector injector, ChaosS
 
     /// <summary>
     /// Whether a revocation now would meet replicas whose tokens diverged during a Redis fault: one is under way, or ended
-    /// less than <see cref="Recovery"/> + <see cref="Resettle"/> ago. The default schedule skips those (known finding 4).
+    /// less than <see cref="Recovery"/> + <see cref="Resettle"/> ago. `all,-revoke-after-redis` skips those (finding 4, fixed).
     /// </summary>
     public bool InRedisAftermath(DateTimeOffset now) =>
         _redisFaultSince is not null || Faults.Any(f => f.Kind != "replica-kill" && now < f.Window.End + Recovery + Resettle);

@@ -480,7 +480,7 @@ internal sealed class Verdict
         var skipped = data.FleetChaos.SkippedRevocations.ToList();
         if (skipped.Count > 0)
         {
-            Line("  revocations skipped", $"{skipped.Count} (at {string.Join(", ", skipped.Select(t => "+" + F((t - data.T0).TotalSeconds)))} s): within a Redis fault's aftermath, known finding 4 (opt in: revoke-after-redis)");
+            Line("  revocations skipped", $"{skipped.Count} (at {string.Join(", ", skipped.Select(t => "+" + F((t - data.T0).TotalSeconds)))} s): within a Redis fault's aftermath (-revoke-after-redis)");
         }
 
         var calls = data.Observatory.TokenCalls.Where(c => c.Start <= data.LoadEnd && c.IsFirstStep).ToList();

@@ -111,6 +111,32 @@ public sealed class SharedTokenCacheTests(ITestOutputHelper output) : IAsyncLife
         Assert.Equal("Bearer fresh-token", (await next.WaitAsync(TestTimeouts.Default)).Token!.HeaderValue);
     }
 
+    /// <summary>
+    /// Soak finding 4: after a Redis outage the entry may hold an older token than the one a replica fetched alone. When an
+    /// upstream refuses the newer one (a revocation), the older one — revoked with it — must not be taken for the retry.
+    /// </summary>
+    [RedisFact]
+    public async Task AfterA401Drop_AnOlderTokenStillInRedis_IsNotTaken_TheReplicaFetchesAndOverwritesIt()
+    {
+        var a = await StartAsync();
+        await FillAsync(a, "older");
+        var key = Assert.Single(await _redis.KeysAsync("test:token:*"));
+        var older = (await _redis.GetAsync(key))!;
+        await _redis.ExecuteAsync("DEL", key);
+        var b = await StartAsync();
+        var own = await FillAsync(b, "b-own");
+        // As after an outage: Redis holds the older token, b its own newer one.
+        await _redis.ExecuteAsync("SET", key, older, "PX", "3600000");
+
+        Assert.True(b.Cache.Invalidate(own, "test: the upstream answered 401 (revoked)"));
+        var retry = b.Cache.GetAsync(CancellationToken.None).AsTask();
+        (await b.Source.NextFetchAsync()).Succeed("b-fresh", DateTimeOffset.UtcNow, Hour);
+
+        Assert.Equal("Bearer b-fresh", (await retry.WaitAsync(TestTimeouts.Default)).Token!.HeaderValue);
+        Assert.Equal(2, b.Source.Calls);
+        Assert.True(await Eventually.TrueAsync(async () => !(await _redis.GetAsync(key))!.AsSpan().SequenceEqual(older)), "the older entry stayed");
+    }
+
     [RedisFact]
     public async Task RedisKilled_ReplicasFetchAlone_AtOnce_ThenShareAgainOnceItIsBack()
     {

@@ -57,6 +57,11 @@ internal sealed class SharedTokenCache : IDisposable
     private readonly CancellationToken _stopping;
     private readonly Queue<byte[]> _revoked = new();
     private readonly Lock _revokedGate = new();
+
+    // UTC ticks of when the newest token an upstream refused here (a 401 drop) was obtained. A token obtained no later is
+    // presumed revoked with it — a revocation covers what was issued up to a moment — and is not taken from Redis: after
+    // a Redis outage the entry may hold an older token than the one just dropped (README "Running a fleet").
+    private long _refusedObtainedUpToTicks;
     private Action<string, byte[]>? _onInvalidated;
 
     public SharedTokenCache(string provider, TokenProviderOptions options, RedisTokenStore store, TimeProvider time, ILogger logger,
@@ -153,10 +158,24 @@ internal sealed class SharedTokenCache : IDisposable
 
     /// <summary>
     /// An upstream 401 dropped <paramref name="rejected"/>: delete the entry while it still holds that token, and tell every
-    /// replica to stop using it. In the background, within the budget; without Redis each replica judges its own 401s.
+    /// replica to stop using it. In the background, within the budget; without Redis each replica judges its own 401s. And
+    /// from now on no entry obtained no later than <paramref name="rejected"/> is taken from Redis here.
     /// </summary>
     public void Dropped(AccessToken rejected)
     {
+        ArgumentNullException.ThrowIfNull(rejected);
+        var obtained = rejected.ObtainedAt.UtcTicks;
+        for (var seen = Volatile.Read(ref _refusedObtainedUpToTicks); obtained > seen;)
+        {
+            var was = Interlocked.CompareExchange(ref _refusedObtainedUpToTicks, obtained, seen);
+            if (was == seen)
+            {
+                break;
+            }
+
+            seen = was;
+        }
+
         if (rejected.Shared is not { } where)
         {
             return;
@@ -275,7 +294,8 @@ internal sealed class SharedTokenCache : IDisposable
             return false;
         }
 
-        if (IsRevoked(entry!.Tag) || (current is not null && current.Phase != TokenPhase.Unusable && entry.ExpiresAt <= current.ExpiresAt))
+        if (IsRevoked(entry!.Tag) || entry.ObtainedAt.UtcTicks <= Volatile.Read(ref _refusedObtainedUpToTicks) ||
+            (current is not null && current.Phase != TokenPhase.Unusable && entry.ExpiresAt <= current.ExpiresAt))
         {
             return false;
         }
