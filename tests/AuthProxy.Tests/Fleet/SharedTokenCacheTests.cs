@@ -137,6 +137,31 @@ public sealed class SharedTokenCacheTests(ITestOutputHelper output) : IAsyncLife
         Assert.True(await Eventually.TrueAsync(async () => !(await _redis.GetAsync(key))!.AsSpan().SequenceEqual(older)), "the older entry stayed");
     }
 
+    /// <summary>
+    /// The soak's next case: another replica renewed just before a revocation, so Redis holds a token newer than the one a
+    /// replica drops on a 401 — revoked all the same. Obtained before the drop, it is not taken for the retry.
+    /// </summary>
+    [RedisFact]
+    public async Task AfterA401Drop_ANewerTokenObtainedBeforeTheDrop_IsNotTaken_EitherWay()
+    {
+        var b = await StartAsync();
+        var own = await FillAsync(b, "b-own");
+        // Another replica renewed and stored its token just before the revocation (after b obtained its own).
+        var key = Assert.Single(await _redis.KeysAsync("test:token:*"));
+        var now = DateTimeOffset.UtcNow;
+        var renewed = AccessToken.Create("Bearer a-renewed", now, now, now + Hour, 0.8, TimeSpan.FromSeconds(5));
+        await _redis.ExecuteAsync("SET", key, b.Store.Codec.SealEntry(key, renewed, b.Store.Codec.Tag(renewed.HeaderValue)), "PX", "3600000");
+
+        // The revocation: b's upstream refuses b's token.
+        Assert.True(b.Cache.Invalidate(b.Cache.Current!, "test: the upstream answered 401 (revoked)"));
+        var retry = b.Cache.GetAsync(CancellationToken.None).AsTask();
+        (await b.Source.NextFetchAsync()).Succeed("b-fresh", DateTimeOffset.UtcNow, Hour);
+
+        Assert.Equal("Bearer b-fresh", (await retry.WaitAsync(TestTimeouts.Default)).Token!.HeaderValue);
+        Assert.Equal(2, b.Source.Calls);
+        Assert.True(own.ObtainedAt < renewed.ObtainedAt);
+    }
+
     [RedisFact]
     public async Task RedisKilled_ReplicasFetchAlone_AtOnce_ThenShareAgainOnceItIsBack()
     {

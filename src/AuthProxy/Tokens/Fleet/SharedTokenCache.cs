@@ -58,9 +58,9 @@ internal sealed class SharedTokenCache : IDisposable
     private readonly Queue<byte[]> _revoked = new();
     private readonly Lock _revokedGate = new();
 
-    // UTC ticks of when the newest token an upstream refused here (a 401 drop) was obtained. A token obtained no later is
-    // presumed revoked with it — a revocation covers what was issued up to a moment — and is not taken from Redis: after
-    // a Redis outage the entry may hold an older token than the one just dropped (README "Running a fleet").
+    // UTC ticks of this replica's latest 401 drop. A revocation covers what was issued up to a moment before that 401, so
+    // a token obtained before it may be revoked too and is not taken from Redis: the entry can hold one that another
+    // replica obtained just before the revocation, or, after a Redis outage, an older one (docs/tokens.md, "Across a fleet").
     private long _refusedObtainedUpToTicks;
     private Action<string, byte[]>? _onInvalidated;
 
@@ -159,12 +159,12 @@ internal sealed class SharedTokenCache : IDisposable
     /// <summary>
     /// An upstream 401 dropped <paramref name="rejected"/>: delete the entry while it still holds that token, and tell every
     /// replica to stop using it. In the background, within the budget; without Redis each replica judges its own 401s. And
-    /// from now on no entry obtained no later than <paramref name="rejected"/> is taken from Redis here.
+    /// from now on no entry obtained before this moment is taken from Redis here.
     /// </summary>
     public void Dropped(AccessToken rejected)
     {
         ArgumentNullException.ThrowIfNull(rejected);
-        var obtained = rejected.ObtainedAt.UtcTicks;
+        var obtained = _time.GetUtcNow().UtcTicks;
         for (var seen = Volatile.Read(ref _refusedObtainedUpToTicks); obtained > seen;)
         {
             var was = Interlocked.CompareExchange(ref _refusedObtainedUpToTicks, obtained, seen);
