@@ -24,7 +24,7 @@ WORKDIR /app
 COPY --from=build /app/publish .
 ENV AUTHPROXY_CONFIG=/app/config/authproxy.json
 # Every interface, so the container port can be published. With no InboundAuth clients the proxy refuses to start
-# on a listener that is not loopback (CONTRACT §4): configure InboundAuth:Clients, or set
+# on a listener that is not loopback (README "Securing the proxy"): configure InboundAuth:Clients, or set
 # InboundAuth__AllowAnonymous=true when something in front (a mesh with mTLS, an API gateway) authenticates callers.
 ENV ASPNETCORE_URLS=http://+:8080
 EXPOSE 8080

@@ -25,7 +25,7 @@ internal sealed class ConfigEditResult
 /// <summary>
 /// The fault schedule of the load phase: revocations every 10 s (at 5, 15, 25 s…), config edits every 10 s (at 10, 20,
 /// 30 s…) alternating valid and invalid and cycling through the three write modes, and a poll of the status endpoint
-/// every 2 s. Each edit is checked against CONTRACT §6 while the load goes on.
+/// every 2 s. Each edit is checked against docs/operations.md, "Live reload" while the load goes on.
 /// </summary>
 internal sealed class ChaosSchedule(SandboxEmulators emulators, Observatory observatory, SoakConfig config, ConfigFileLayout file, SoakFleet fleet, SoakOptions options,
     DateTimeOffset t0) : IDisposable

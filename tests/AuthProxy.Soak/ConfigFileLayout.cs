@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace AuthProxy.Soak;
 
-/// <summary>How an edit reaches the watched file (CONTRACT §6 names all three).</summary>
+/// <summary>How an edit reaches the watched file (docs/operations.md, "Live reload" names all three).</summary>
 internal enum WriteMode
 {
     /// <summary>Truncate and rewrite the file itself: the proxy may read it half-written.</summary>

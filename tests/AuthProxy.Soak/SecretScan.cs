@@ -6,7 +6,7 @@ namespace AuthProxy.Soak;
 
 /// <summary>
 /// Looks for secrets in everything the proxy wrote: its stdout/stderr (run at Debug), the status documents and the
-/// problem bodies it answered with (CONTRACT §3.7). Secrets are the configured keys and passwords, the Zen header, and
+/// problem bodies it answered with (docs/tokens.md). Secrets are the configured keys and passwords, the Zen header, and
 /// every token and SKLM session id the emulators issued — matched whole and by their unique parts (JWT payload and
 /// signature), so a truncated token in a log line is caught too.
 /// </summary>

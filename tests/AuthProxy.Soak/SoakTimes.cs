@@ -30,7 +30,7 @@ internal static class SoakTimes
 
     public static readonly TimeSpan SklmQuietLength = TimeSpan.FromSeconds(6.5);
 
-    /// <summary>The contract's deadline for a config edit to take effect (CONTRACT §6).</summary>
+    /// <summary>The contract's deadline for a config edit to take effect (docs/operations.md, "Live reload").</summary>
     public static readonly TimeSpan ReloadDeadline = TimeSpan.FromSeconds(5);
 
     /// <summary>A client request slower than this is a hang.</summary>

@@ -4,7 +4,7 @@ using AuthProxy.Sandbox.Sklm;
 
 namespace AuthProxy.Soak;
 
-/// <summary>How a provider's tokens age, as the proxy computes it (CONTRACT §3.2–3.3).</summary>
+/// <summary>How a provider's tokens age, as the proxy computes it (docs/tokens.md).</summary>
 /// <param name="Lifetime">The issued lifetime.</param>
 /// <param name="SecondsResolution">
 /// The reply states expiry in whole Unix seconds (IAM <c>expiration</c>, JWT <c>exp</c>/<c>iat</c>), so the proxy's
@@ -55,7 +55,7 @@ internal sealed record Operation(string Route, HttpMethod Method, string PathAnd
 /// <summary>A route of the soak config.</summary>
 internal sealed record RouteSpec(string Id, string Prefix, string Provider, string Cluster, bool Sklm);
 
-/// <summary>The soak's fixed topology: every route type of CONTRACT §2 and the providers behind them.</summary>
+/// <summary>The soak's fixed topology: every route type of docs/configuration.md and the providers behind them.</summary>
 internal static class SoakTopology
 {
     public const string CloudPakVersion = "2024-05-01";

@@ -13,7 +13,7 @@ namespace AuthProxy.Soak;
 internal sealed record Trouble(ClientResult Result, string Provider, bool Excused, string Cause, bool Environmental = false, bool FaultCaused = false);
 
 /// <summary>
-/// Attributes every client answer that is not the upstream's own (CONTRACT §3). A token-caused 502/503/504 is excused
+/// Attributes every client answer that is not the upstream's own (docs/tokens.md). A token-caused 502/503/504 is excused
 /// only when, at that moment, no valid token could be had — the last one the proxy obtained had expired (after a renewal
 /// attempt in its refresh window), was revoked, or had died idle — and the IdP failed (an injected fault) since; and when
 /// the proxy was not backing off longer than the contract's schedule. A 401 is excused only in the revocation race: the
@@ -245,7 +245,7 @@ internal sealed class TroubleAnalysis
 
     /// <summary>
     /// Tokens that aged out without a renewal attempt in their refresh window although requests kept coming: the
-    /// proxy did not renew in the background (CONTRACT §3.3). Tokens replaced early (a revocation, an idle death, a
+    /// proxy did not renew in the background (docs/tokens.md). Tokens replaced early (a revocation, an idle death, a
     /// 401) are not counted. Returns (tokens that were due for renewal, descriptions of the missed ones).
     /// </summary>
     public (int Due, List<string> Missed) MissedRenewals(ProviderSpec provider)

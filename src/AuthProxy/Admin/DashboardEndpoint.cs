@@ -1,7 +1,7 @@
 namespace AuthProxy.Admin;
 
 /// <summary>
-/// <c>GET /_authproxy/</c> (CONTRACT §11): the dashboard, one page with its script, style sheet and icon, all embedded in
+/// <c>GET /_authproxy/</c> (README "Dashboard"): the dashboard, one page with its script, style sheet and icon, all embedded in
 /// the proxy and served by it (no CDN, no external font: it works with no network). The page polls
 /// <see cref="StatusEndpoint"/> and renders it. Same access rule as the status endpoint: callers <see cref="AdminAccess"/>
 /// does not allow get 404.

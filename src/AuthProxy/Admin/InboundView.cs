@@ -1,7 +1,7 @@
 namespace AuthProxy.Admin;
 
 /// <summary>
-/// What the admin endpoints show of the inbound side: client names, each client's own token providers (CONTRACT §9,
+/// What the admin endpoints show of the inbound side: client names, each client's own token providers (README "Securing the proxy",
 /// "one IBM identity per application"), the policies and <c>AllowAnonymous</c>. Names only, never a key or a digest.
 /// </summary>
 /// <param name="Clients">The configured clients, in configuration order.</param>

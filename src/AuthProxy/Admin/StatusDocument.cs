@@ -9,7 +9,7 @@ using Yarp.ReverseProxy.Model;
 namespace AuthProxy.Admin;
 
 /// <summary>
-/// The status document (CONTRACT §5, §11), which <c>/_authproxy/status</c> serves and the dashboard renders: providers,
+/// The status document (docs/operations.md and README "Dashboard"), which <c>/_authproxy/status</c> serves and the dashboard renders: providers,
 /// routes, inbound clients and policies, the configuration with its recent reload attempts, recent token events and the
 /// shared token cache. Built from names, times, counts, causes and display-safe URLs only — never a token or a secret:
 /// route transforms (which may set secret headers) are not shown except the <c>AuthToken</c> provider name, header and
@@ -18,7 +18,7 @@ namespace AuthProxy.Admin;
 internal sealed class StatusDocument(TokenProviderRegistry registry, ConfigState config, TokenEventLog events, IProxyStateLookup proxyState,
     IInboundViewSource inbound, TimeProvider time)
 {
-    /// <summary>The transform key naming a route's provider (CONTRACT §2).</summary>
+    /// <summary>The transform key naming a route's provider (docs/configuration.md).</summary>
     private const string AuthTokenKey = "AuthToken";
 
     private static readonly string Version =
@@ -222,7 +222,7 @@ internal sealed class StatusDocument(TokenProviderRegistry registry, ConfigState
     }
 
     /// <summary>
-    /// The shared token cache (CONTRACT §10): <c>null</c> until one is configured. The fleet work writes its
+    /// The shared token cache (README "Running a fleet"): <c>null</c> until one is configured. The fleet work writes its
     /// <c>{ "kind", "state", "lastError", … }</c> here; the dashboard renders whatever fields the object has.
     /// </summary>
     /// <summary><c>tokenCache</c>: the fleet's shared cache and this replica's use of it, or null when there is none.</summary>

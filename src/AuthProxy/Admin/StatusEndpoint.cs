@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace AuthProxy.Admin;
 
 /// <summary>
-/// <c>GET /_authproxy/status</c> (CONTRACT §5, §11): the <see cref="StatusDocument"/> as JSON. Answered only to callers
+/// <c>GET /_authproxy/status</c> (docs/operations.md and README "Dashboard"): the <see cref="StatusDocument"/> as JSON. Answered only to callers
 /// <see cref="AdminAccess"/> allows (others get 404) and never contains a token or a secret.
 /// </summary>
 internal static class StatusEndpoint

@@ -5,7 +5,7 @@ using Microsoft.Net.Http.Headers;
 namespace AuthProxy.Http;
 
 /// <summary>
-/// What the proxy needs of the gRPC wire protocol (CONTRACT §7) without a gRPC library: recognising a gRPC request,
+/// What the proxy needs of the gRPC wire protocol (docs/protocols.md) without a gRPC library: recognising a gRPC request,
 /// gRPC's HTTP-to-gRPC status table, and the percent-encoding of <c>grpc-message</c>.
 /// </summary>
 internal static class GrpcWire

@@ -5,7 +5,7 @@ namespace AuthProxy.Http;
 
 /// <summary>
 /// Writes RFC 9457 <c>application/problem+json</c> answers for requests the proxy does not forward — or, to a gRPC
-/// request, the answer a gRPC server would give (CONTRACT §7), so every caller answers gRPC clients correctly.
+/// request, the answer a gRPC server would give (docs/protocols.md), so every caller answers gRPC clients correctly.
 /// </summary>
 internal static class ProblemResponse
 {

@@ -6,7 +6,7 @@ internal static class InboundAuthDefaults
     /// <summary>The authentication scheme that recognises AuthProxy's own clients.</summary>
     public const string AuthenticationScheme = "AuthProxyClient";
 
-    /// <summary>The configuration section (CONTRACT §4).</summary>
+    /// <summary>The configuration section (README "Securing the proxy").</summary>
     public const string Section = "InboundAuth";
 
     /// <summary>Header carrying a client's API key.</summary>

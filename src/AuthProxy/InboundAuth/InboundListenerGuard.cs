@@ -4,7 +4,7 @@ using AuthProxy.Configuration;
 namespace AuthProxy.InboundAuth;
 
 /// <summary>
-/// Secure by default (CONTRACT §4): with no inbound clients the proxy lends its IBM credentials to anyone who
+/// Secure by default (README "Securing the proxy"): with no inbound clients the proxy lends its IBM credentials to anyone who
 /// can reach it, so it may then listen on loopback only, unless <c>InboundAuth:AllowAnonymous</c> is true.
 /// Listeners are read from configuration, before anything is bound.
 /// </summary>

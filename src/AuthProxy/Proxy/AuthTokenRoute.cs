@@ -8,10 +8,10 @@ namespace AuthProxy.Proxy;
 /// <param name="RouteId">The route's id, part of every resource key of the route.</param>
 internal sealed record AuthTokenRoute(TokenProviderSlot Slot, long RetryBodyLimit, string RouteId = "")
 {
-    /// <summary>Default retry buffer: 64 KiB (CONTRACT §3.4).</summary>
+    /// <summary>Default retry buffer: 64 KiB (docs/tokens.md).</summary>
     public const long DefaultRetryBodyLimit = 64 * 1024;
 
-    /// <summary>Largest <c>RetryBodyLimit</c> a route may set: 16 MiB (CONTRACT §2).</summary>
+    /// <summary>Largest <c>RetryBodyLimit</c> a route may set: 16 MiB (docs/configuration.md).</summary>
     public const long MaxRetryBodyLimit = 16 * 1024 * 1024;
 
     /// <summary>Seeds the route's resource keys (<see cref="ResourceKey"/>), computed once per route.</summary>

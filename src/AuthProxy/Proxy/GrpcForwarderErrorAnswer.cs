@@ -6,7 +6,7 @@ namespace AuthProxy.Proxy;
 /// <summary>
 /// When YARP could not forward a gRPC call (the destination refused the connection, failed or reset it before answering),
 /// it sets a bare 502 or 504, which a gRPC client can only report as "Bad gRPC response. HTTP status code: 502". The
-/// proxy answered the call itself, so it answers as gRPC does (CONTRACT §7): <c>UNAVAILABLE</c> naming the route and
+/// proxy answered the call itself, so it answers as gRPC does (docs/protocols.md): <c>UNAVAILABLE</c> naming the route and
 /// the error. Other requests keep YARP's answer.
 /// </summary>
 internal sealed class GrpcForwarderErrorAnswer(RequestDelegate next)

@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 namespace AuthProxy.Proxy;
 
 /// <summary>
-/// A gRPC request body on an <c>AuthToken</c> route (CONTRACT §7): streamed to the upstream as the client writes it —
+/// A gRPC request body on an <c>AuthToken</c> route (docs/protocols.md): streamed to the upstream as the client writes it —
 /// never held back, since a bidirectional call waits for answers before it sends more — while its first bytes are kept,
 /// up to the route's retry buffer, as they pass. When the upstream answers <c>UNAUTHENTICATED</c> and the call's request
 /// is complete within the buffer, it is replayed from what was kept. Past the buffer (or the process-wide budget) it

@@ -8,7 +8,7 @@ namespace AuthProxy.Proxy;
 /// Weighs every upstream answer on an <c>AuthToken</c> route against the token the request sent (README "How tokens
 /// behave"): a non-401 records where the token is accepted; a 401 is judged by <see cref="TokenCache.JudgeUnauthorized"/>
 /// — a refusal of the request goes to the client, otherwise the 401 is held back so the middleware retries. A gRPC
-/// answer whose headers carry <c>grpc-status: 16</c> (a trailers-only <c>UNAUTHENTICATED</c>) is a 401 here (CONTRACT §7).
+/// answer whose headers carry <c>grpc-status: 16</c> (a trailers-only <c>UNAUTHENTICATED</c>) is a 401 here (docs/protocols.md).
 /// </summary>
 internal sealed class UnauthorizedResponseTransform(AuthTokenRoute route) : ResponseTransform
 {

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 namespace AuthProxy.Proxy;
 
 /// <summary>
-/// The proxy-pipeline step that retries a request once after an upstream 401 (CONTRACT §3.4). YARP streams bodies and
+/// The proxy-pipeline step that retries a request once after an upstream 401 (docs/tokens.md). YARP streams bodies and
 /// cannot resend them, so a body that fits the route's retry buffer is read first, into a pooled buffer that grows as
 /// bytes arrive, and replayed from memory; a larger one — or one the process-wide <see cref="RetryBufferBudget"/> has no
 /// room for — is stitched back together and streams on unbuffered, without a retry. When the response transform has held

@@ -4,7 +4,7 @@ using System.Threading.RateLimiting;
 namespace AuthProxy.RateLimiting;
 
 /// <summary>
-/// One <c>RateLimiting:Policies:&lt;name&gt;</c> entry (CONTRACT §10): the fields of ASP.NET Core's limiter options for its
+/// One <c>RateLimiting:Policies:&lt;name&gt;</c> entry (README "Running a fleet"): the fields of ASP.NET Core's limiter options for its
 /// <see cref="Kind"/>, and how requests are partitioned. Validated by <see cref="RateLimitingConfig"/> before use.
 /// </summary>
 internal sealed class RateLimitPolicyOptions

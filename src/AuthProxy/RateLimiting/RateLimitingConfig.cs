@@ -5,7 +5,7 @@ using AuthProxy.Configuration;
 namespace AuthProxy.RateLimiting;
 
 /// <summary>
-/// Reads and checks the <c>RateLimiting</c> section (CONTRACT §10): every policy's <c>Kind</c>, the options that kind takes
+/// Reads and checks the <c>RateLimiting</c> section (README "Running a fleet"): every policy's <c>Kind</c>, the options that kind takes
 /// (and no other), their ranges and <c>PartitionBy</c>, each problem with its config key path. A route naming a policy that
 /// is not here is refused by YARP's own validator, which the candidate check runs knowing these names.
 /// </summary>

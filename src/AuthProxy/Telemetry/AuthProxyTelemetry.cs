@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace AuthProxy.Telemetry;
 
-/// <summary>The one home of this project's telemetry names (CONTRACT §5).</summary>
+/// <summary>The one home of this project's telemetry names (docs/operations.md).</summary>
 public static class AuthProxyTelemetry
 {
     /// <summary>Name of the project's <see cref="ActivitySource"/> and <see cref="System.Diagnostics.Metrics.Meter"/>.</summary>

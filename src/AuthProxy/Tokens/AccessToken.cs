@@ -124,7 +124,7 @@ public sealed class AccessToken
     }
 
     /// <summary>
-    /// Creates a token whose renewal instants follow CONTRACT §3.3: renew after <paramref name="refreshAfter"/>
+    /// Creates a token whose renewal instants follow docs/tokens.md: renew after <paramref name="refreshAfter"/>
     /// of the lifetime; never send within min(<paramref name="expiryWindow"/>, 10% of the lifetime) of expiry.
     /// </summary>
     public static AccessToken Create(string headerValue, DateTimeOffset obtainedAt, DateTimeOffset issuedAt,

@@ -5,7 +5,7 @@ using AuthProxy.Tokens.Fleet;
 namespace AuthProxy.Tokens;
 
 /// <summary>
-/// The one cached credential of one provider (CONTRACT §3). The hot path — a valid cached token — is
+/// The one cached credential of one provider (docs/tokens.md). The hot path — a valid cached token — is
 /// a volatile read and two comparisons: no lock, no allocation. Misses share one in-flight fetch that
 /// runs on the application's stopping token and the provider timeout, never on a caller's token.
 /// Renewal starts in the background past <c>RefreshAfter</c>; failures back off exponentially. With the fleet's shared cache
@@ -17,7 +17,7 @@ internal sealed class TokenCache : IDisposable
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(10);
 
-    /// <summary>Drops after a 401 that nothing shows to be a revocation happen at most once per this interval (CONTRACT §3.4).</summary>
+    /// <summary>Drops after a 401 that nothing shows to be a revocation happen at most once per this interval (docs/tokens.md).</summary>
     internal static readonly TimeSpan UnprovenDropInterval = TimeSpan.FromSeconds(10);
 
     private readonly Lock _gate = new();

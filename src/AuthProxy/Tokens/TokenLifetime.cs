@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace AuthProxy.Tokens;
 
 /// <summary>
-/// Works out when a token expires (CONTRACT §3.2): the reply's <c>expiration</c> / <c>expires_in</c>,
+/// Works out when a token expires (docs/tokens.md): the reply's <c>expiration</c> / <c>expires_in</c>,
 /// else the JWT <c>exp</c> (and <c>iat</c>) read without a signature check, else the configured lifetime.
 /// </summary>
 internal static class TokenLifetime

@@ -2,7 +2,7 @@ namespace AuthProxy.Tokens;
 
 /// <summary>
 /// One entry of the <c>TokenProviders</c> configuration section. Which options apply depends on
-/// <see cref="Type"/> (see README and CONTRACT §2); <see cref="TokenProvidersConfig"/> checks them.
+/// <see cref="Type"/> (see README and docs/configuration.md); <see cref="TokenProvidersConfig"/> checks them.
 /// </summary>
 public sealed class TokenProviderOptions
 {

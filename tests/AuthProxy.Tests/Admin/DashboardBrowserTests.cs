@@ -7,7 +7,7 @@ using Microsoft.Playwright;
 namespace AuthProxy.Tests.Admin;
 
 /// <summary>
-/// CONTRACT §11 in a real browser: Debian's chromium, driven by Playwright, against the real proxy and fake token
+/// README "Dashboard" in a real browser: Debian's chromium, driven by Playwright, against the real proxy and fake token
 /// endpoint and upstream on 127.0.0.1. Waits are Playwright's own assertions (they poll the page until a deadline).
 /// </summary>
 public sealed class DashboardBrowserTests(Chromium chromium, ITestOutputHelper output) : IClassFixture<Chromium>

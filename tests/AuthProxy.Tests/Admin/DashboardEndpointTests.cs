@@ -7,7 +7,7 @@ using AuthProxy.Tests.Infrastructure;
 
 namespace AuthProxy.Tests.Admin;
 
-/// <summary>CONTRACT §11: the dashboard is served by the proxy itself, to this host only, and loads nothing from elsewhere.</summary>
+/// <summary>README "Dashboard": the dashboard is served by the proxy itself, to this host only, and loads nothing from elsewhere.</summary>
 public sealed partial class DashboardEndpointTests(ITestOutputHelper output)
 {
     public static TheoryData<string, string> Files => new()

@@ -6,7 +6,7 @@ using AuthProxy.Tests.Infrastructure;
 
 namespace AuthProxy.Tests.Admin;
 
-/// <summary>CONTRACT §11: the status document's routes, inbound, reloads, events and tokenCache, and what it never shows.</summary>
+/// <summary>README "Dashboard": the status document's routes, inbound, reloads, events and tokenCache, and what it never shows.</summary>
 public sealed class StatusDocumentTests(ITestOutputHelper output)
 {
     [Fact]

@@ -4,7 +4,7 @@ using AuthProxy.Tests.Infrastructure;
 
 namespace AuthProxy.Tests.Configuration;
 
-/// <summary>CONTRACT §6: edits apply within 5 s without restart; invalid edits are rejected as a whole.</summary>
+/// <summary>docs/operations.md, "Live reload": edits apply within 5 s without restart; invalid edits are rejected as a whole.</summary>
 public sealed class LiveReloadTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(5);

@@ -6,7 +6,7 @@ using AuthProxy.Tests.Infrastructure;
 namespace AuthProxy.Tests.Fleet;
 
 /// <summary>
-/// CONTRACT §10 with the proxy as shipped: three proxy processes on one real Redis and one fake IdP behave like one proxy —
+/// README "Running a fleet" with the proxy as shipped: three proxy processes on one real Redis and one fake IdP behave like one proxy —
 /// one token request for a stampede spread over all of them, one per renewal, a revocation that reaches every replica — and
 /// Redis trouble never reaches a client.
 /// </summary>

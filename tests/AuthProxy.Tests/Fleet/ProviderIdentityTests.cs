@@ -4,7 +4,7 @@ using AuthProxy.Tokens.Fleet;
 
 namespace AuthProxy.Tests.Fleet;
 
-/// <summary>Who shares a token (CONTRACT §10): the same name, type, endpoints and credential — the credential by its content.</summary>
+/// <summary>Who shares a token (README "Running a fleet"): the same name, type, endpoints and credential — the credential by its content.</summary>
 public sealed class ProviderIdentityTests : IDisposable
 {
     private readonly SharedTokenCodec _codec = new(FleetReplica.NewKey(), "p:");

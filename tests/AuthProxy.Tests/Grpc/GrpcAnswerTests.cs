@@ -8,7 +8,7 @@ using Grpc.Core;
 namespace AuthProxy.Tests.Grpc;
 
 /// <summary>
-/// CONTRACT §7: when the proxy itself answers a gRPC request it answers as gRPC does (trailers-only, grpc-status by
+/// docs/protocols.md: when the proxy itself answers a gRPC request it answers as gRPC does (trailers-only, grpc-status by
 /// gRPC's HTTP-to-gRPC table, percent-encoded grpc-message, grpc-retry-pushback-ms), so a real gRPC client library
 /// reports its own status codes; and the wire format itself.
 /// </summary>

@@ -7,7 +7,7 @@ using Grpc.Core;
 namespace AuthProxy.Tests.Grpc;
 
 /// <summary>
-/// CONTRACT §7 over real sockets: a real gRPC client (Grpc.Net.Client) through the proxy's h2c and TLS listeners to a
+/// docs/protocols.md over real sockets: a real gRPC client (Grpc.Net.Client) through the proxy's h2c and TLS listeners to a
 /// real gRPC server, for every kind of call, with the provider's token, deadlines, trailers and the 401 retry.
 /// </summary>
 public sealed class GrpcThroughProxyTests(ITestOutputHelper output)

@@ -5,7 +5,7 @@ using AuthProxy.Tests.Infrastructure;
 namespace AuthProxy.Tests.Grpc;
 
 /// <summary>
-/// CONTRACT §7 and §4: HTTP/2 listeners are configured the ASP.NET Core way, and the listener safety rule applies to
+/// docs/protocols.md and README "Securing the proxy": HTTP/2 listeners are configured the ASP.NET Core way, and the listener safety rule applies to
 /// them as to any other — checked by <c>validate</c>, which binds nothing.
 /// </summary>
 public sealed class Http2ListenerTests : IDisposable

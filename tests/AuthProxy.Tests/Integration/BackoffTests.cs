@@ -3,7 +3,7 @@ using AuthProxy.Tests.Infrastructure;
 
 namespace AuthProxy.Tests.Integration;
 
-/// <summary>CONTRACT §3.6: a failing token endpoint sees at most one request per backoff step, however many clients wait.</summary>
+/// <summary>docs/tokens.md: a failing token endpoint sees at most one request per backoff step, however many clients wait.</summary>
 public sealed class BackoffTests(ITestOutputHelper output)
 {
     [Fact]

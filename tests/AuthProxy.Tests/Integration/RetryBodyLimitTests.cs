@@ -9,7 +9,7 @@ using AuthProxy.Tests.Infrastructure;
 namespace AuthProxy.Tests.Integration;
 
 /// <summary>
-/// CONTRACT §2 and §3.4: <c>RetryBodyLimit</c> is at most 16 MiB, and the retry buffers of all requests together stay
+/// docs/configuration.md and docs/tokens.md: <c>RetryBodyLimit</c> is at most 16 MiB, and the retry buffers of all requests together stay
 /// within a process-wide budget; a body beyond either streams on intact and is not retried.
 /// </summary>
 public sealed class RetryBodyLimitTests(ITestOutputHelper output)

@@ -5,7 +5,7 @@ using AuthProxy.Tests.Infrastructure;
 namespace AuthProxy.Tests.Integration;
 
 /// <summary>
-/// CONTRACT §7: streamed responses — server-sent events (watsonx <c>generation_stream</c>) and chunked bodies — reach the
+/// docs/protocols.md: streamed responses — server-sent events (watsonx <c>generation_stream</c>) and chunked bodies — reach the
 /// client as the upstream writes them. Each test's upstream writes its next piece only once the client has seen the
 /// previous one, so a proxy that buffered anything would never finish (and the test times out).
 /// </summary>

@@ -4,7 +4,7 @@ using AuthProxy.Tests.Infrastructure;
 namespace AuthProxy.Tests.Integration;
 
 /// <summary>
-/// CONTRACT §3.4: a 401 that is about the request, not the token (Key Protect answers 401 when the service ID lacks
+/// docs/tokens.md: a 401 that is about the request, not the token (Key Protect answers 401 when the service ID lacks
 /// permission on a key), costs no token request; whatever clients do, 401s cause at most one token request per provider
 /// per 10 s beyond what a revocation needs; a revocation is still repaired at once. Clients run over real sockets and the
 /// fake IAM counts the token requests.

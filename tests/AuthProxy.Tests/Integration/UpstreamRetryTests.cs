@@ -6,7 +6,7 @@ using AuthProxy.Tests.Infrastructure;
 
 namespace AuthProxy.Tests.Integration;
 
-/// <summary>CONTRACT §3.4: an upstream 401 to a revoked token drops it, fetches a new one and retries the request once.</summary>
+/// <summary>docs/tokens.md: an upstream 401 to a revoked token drops it, fetches a new one and retries the request once.</summary>
 public sealed class UpstreamRetryTests(ITestOutputHelper output)
 {
     private readonly ConcurrentDictionary<string, bool> _revoked = new();
@@ -121,7 +121,7 @@ public sealed class UpstreamRetryTests(ITestOutputHelper output)
         }
 
         // The first 401 met a token fetched after its request began: a refusal of the request, not retried. The resource
-        // refused a fresh token, so the later 401s there cost nothing either (CONTRACT §3.4).
+        // refused a fresh token, so the later 401s there cost nothing either (docs/tokens.md).
         Assert.Equal(1, env.Iam.RequestCount);
         Assert.Equal(20, env.Upstream.RequestCount);
     }

@@ -7,7 +7,7 @@ using AuthProxy.Tests.Infrastructure;
 namespace AuthProxy.Tests.RateLimiting;
 
 /// <summary>
-/// CONTRACT §10: rate limits behind YARP's <c>RateLimiterPolicy</c>, end to end over real sockets — each limiter kind, each
+/// README "Running a fleet": rate limits behind YARP's <c>RateLimiterPolicy</c>, end to end over real sockets — each limiter kind, each
 /// partitioning, the 429 answer, live edits, and the metric. Limits are set so no test depends on time passing.
 /// </summary>
 public sealed class RateLimitingTests(ITestOutputHelper output)

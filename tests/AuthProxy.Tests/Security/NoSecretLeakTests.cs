@@ -8,7 +8,7 @@ using AuthProxy.Tests.Sandbox;
 namespace AuthProxy.Tests.Security;
 
 /// <summary>
-/// CONTRACT §3.7: API keys, passwords, client keys and issued tokens never appear in logs (Trace included),
+/// docs/tokens.md: API keys, passwords, client keys and issued tokens never appear in logs (Trace included),
 /// exported traces and logs, problem bodies or status output — for every provider type, on success and failure paths.
 /// </summary>
 [Collection(OpenTelemetryCollection.Name)]

@@ -87,7 +87,7 @@ public sealed class SoakFindingsTests(ITestOutputHelper output)
 
         using var response = await client.GetAsync("/kms/api/v2/keys");
 
-        // CONTRACT §3.4: the 401 drops the token, a new one is fetched and the request retried once.
+        // docs/tokens.md: the 401 drops the token, a new one is fetched and the request retried once.
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Bearer tok-3", response.Headers.GetValues("x-seen-authorization").Single());
     }

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Configuration;
 
 namespace AuthProxy.Tests.Tokens;
 
-/// <summary>CONTRACT §2's option table: each type's required options are reported with their config key paths.</summary>
+/// <summary>docs/configuration.md's option table: each type's required options are reported with their config key paths.</summary>
 public sealed class TokenProviderValidationTests
 {
     private static IReadOnlyList<ConfigProblem> Problems(params (string Key, string Value)[] settings)

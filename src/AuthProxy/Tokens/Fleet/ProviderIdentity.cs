@@ -6,7 +6,7 @@ using System.Text;
 namespace AuthProxy.Tokens.Fleet;
 
 /// <summary>
-/// Who a provider is, for the shared cache (CONTRACT §10): replicas share a token only when they share the provider's
+/// Who a provider is, for the shared cache (README "Running a fleet"): replicas share a token only when they share the provider's
 /// name, type, endpoints and credential. The identity is the name, the type and every option of the type (its
 /// <see cref="TokenProviderType.Options"/>), each secret option by its <em>content</em> — read now, inline or from its file,
 /// so two fleets whose key files sit at the same path but hold different keys never share, and a rotated key file starts

@@ -1,7 +1,7 @@
 namespace AuthProxy.Tokens.Fleet;
 
 /// <summary>
-/// The validated <c>TokenCache:Redis</c> section (CONTRACT §10): where the fleet's shared token cache lives and the key
+/// The validated <c>TokenCache:Redis</c> section (README "Running a fleet"): where the fleet's shared token cache lives and the key
 /// that seals every entry. Holds secrets (the connection string may carry a password; the key is the key): never printed.
 /// </summary>
 internal sealed class RedisTokenCacheOptions

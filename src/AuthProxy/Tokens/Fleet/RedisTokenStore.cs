@@ -5,7 +5,7 @@ namespace AuthProxy.Tokens.Fleet;
 
 /// <summary>
 /// The connection to the fleet's Redis and every operation on it, each within <see cref="RedisTokenCacheOptions.OperationBudget"/>
-/// (CONTRACT §10: Redis trouble is never client trouble). While Redis is down, unreachable or still connecting, operations
+/// (README "Running a fleet": Redis trouble is never client trouble). While Redis is down, unreachable or still connecting, operations
 /// fail at once without waiting; one slower than the budget is abandoned, and for <see cref="SlowPause"/> afterwards none is
 /// tried. StackExchange.Redis reconnects by itself; the first operation that succeeds again ends the outage. An outage is
 /// logged once as a warning, its end once as information. Budgets and pauses are wall-clock time (<see cref="TimeProvider.System"/>):

@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace AuthProxy.Tokens.Fleet;
 
 /// <summary>
-/// One provider's part of the fleet's shared token cache (CONTRACT §10). The <see cref="TokenCache"/> still serves every
+/// One provider's part of the fleet's shared token cache (README "Running a fleet"). The <see cref="TokenCache"/> still serves every
 /// request from memory; it comes here only when it must obtain a token (a local miss, or renewal time):
 /// <list type="number">
 /// <item>One script call reads the entry and, when there is none that helps (or it is the very token being renewed),

@@ -6,7 +6,7 @@ using StackExchange.Redis;
 namespace AuthProxy.Tokens.Fleet;
 
 /// <summary>
-/// Reads and checks the <c>TokenCache</c> section (CONTRACT §10): <c>Redis</c> with <c>Configuration</c> or
+/// Reads and checks the <c>TokenCache</c> section (README "Running a fleet"): <c>Redis</c> with <c>Configuration</c> or
 /// <c>ConfigurationFile</c>, <c>KeyPrefix</c> and the required <c>EncryptionKeyFile</c> (32 random bytes, base64). Files
 /// are read here, once per load, as secret files are (regular files only, bounded, surrounding white space trimmed).
 /// Problems name their config key path and never the values (they are secrets).
