@@ -103,6 +103,14 @@ internal sealed class TokenCache : IDisposable
     /// </summary>
     public bool Invalidate(AccessToken rejected, string why)
     {
+        if (!ReferenceEquals(Volatile.Read(ref _current), rejected))
+        {
+            return false;
+        }
+
+        // Before the token leaves the cache: a request that misses the moment it has gone must not take it (or a token
+        // obtained before this 401) from Redis again.
+        _shared?.Refusing(rejected);
         if (Interlocked.CompareExchange(ref _current, null, rejected) == rejected)
         {
             rejected.Retire();

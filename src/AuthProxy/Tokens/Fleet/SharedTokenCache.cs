@@ -158,16 +158,29 @@ internal sealed class SharedTokenCache : IDisposable
 
     /// <summary>
     /// An upstream 401 dropped <paramref name="rejected"/>: delete the entry while it still holds that token, and tell every
-    /// replica to stop using it. In the background, within the budget; without Redis each replica judges its own 401s. And
-    /// from now on no entry obtained before this moment is taken from Redis here.
+    /// replica to stop using it. In the background, within the budget; without Redis each replica judges its own 401s.
+    /// <see cref="Refusing"/> comes first.
     /// </summary>
     public void Dropped(AccessToken rejected)
     {
         ArgumentNullException.ThrowIfNull(rejected);
-        var obtained = _time.GetUtcNow().UtcTicks;
-        for (var seen = Volatile.Read(ref _refusedObtainedUpToTicks); obtained > seen;)
+        if (rejected.Shared is { } where)
         {
-            var was = Interlocked.CompareExchange(ref _refusedObtainedUpToTicks, obtained, seen);
+            _ = DropAsync(where);
+        }
+    }
+
+    /// <summary>
+    /// Called before <paramref name="rejected"/> leaves the cache after an upstream 401, so that a request missing the
+    /// moment it has gone cannot take it again from Redis: remembers its tag, and takes no entry obtained before now.
+    /// </summary>
+    public void Refusing(AccessToken rejected)
+    {
+        ArgumentNullException.ThrowIfNull(rejected);
+        var now = _time.GetUtcNow().UtcTicks;
+        for (var seen = Volatile.Read(ref _refusedObtainedUpToTicks); now > seen;)
+        {
+            var was = Interlocked.CompareExchange(ref _refusedObtainedUpToTicks, now, seen);
             if (was == seen)
             {
                 break;
@@ -176,13 +189,10 @@ internal sealed class SharedTokenCache : IDisposable
             seen = was;
         }
 
-        if (rejected.Shared is not { } where)
+        if (rejected.Shared is { } where)
         {
-            return;
+            Remember(where.Tag);
         }
-
-        Remember(where.Tag);
-        _ = DropAsync(where);
     }
 
     /// <summary>True when the fleet was told to stop using the token with <paramref name="tag"/>.</summary>
