@@ -250,11 +250,12 @@ public sealed class CloudPakEmulator : Emulator
         });
     }
 
-    private async Task TextGenerationAsync(HttpContext context)
+    /// <summary>A generation request's body and <c>input</c>, or null once the call is refused (no token, no input).</summary>
+    private async Task<(JsonObject? Json, string Input)?> ReadGenerationRequestAsync(HttpContext context)
     {
         if (await AuthorizeApiAsync(context) is null)
         {
-            return;
+            return null;
         }
 
         var json = await EmulatorHttp.ReadJsonObjectAsync(context);
@@ -263,6 +264,16 @@ public sealed class CloudPakEmulator : Emulator
         {
             await RefuseAsync(context, RejectionReason.BadRequest, StatusCodes.Status400BadRequest,
                 ApiError(context, StatusCodes.Status400BadRequest, "json_validation_error", "Json document validation error: 'input' is required"));
+            return null;
+        }
+
+        return (json, input);
+    }
+
+    private async Task TextGenerationAsync(HttpContext context)
+    {
+        if (await ReadGenerationRequestAsync(context) is not var (json, input))
+        {
             return;
         }
 
@@ -288,17 +299,8 @@ public sealed class CloudPakEmulator : Emulator
     /// </summary>
     private async Task TextGenerationStreamAsync(HttpContext context)
     {
-        if (await AuthorizeApiAsync(context) is null)
+        if (await ReadGenerationRequestAsync(context) is not var (json, input))
         {
-            return;
-        }
-
-        var json = await EmulatorHttp.ReadJsonObjectAsync(context);
-        var input = EmulatorHttp.GetString(json, "input");
-        if (string.IsNullOrEmpty(input))
-        {
-            await RefuseAsync(context, RejectionReason.BadRequest, StatusCodes.Status400BadRequest,
-                ApiError(context, StatusCodes.Status400BadRequest, "json_validation_error", "Json document validation error: 'input' is required"));
             return;
         }
 

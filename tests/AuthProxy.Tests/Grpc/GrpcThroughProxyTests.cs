@@ -65,19 +65,12 @@ public sealed class GrpcThroughProxyTests(ITestOutputHelper output)
     public async Task ClientStreaming_MessagesReachTheUpstreamBeforeTheCallEnds()
     {
         await using var rig = await GrpcProxyRig.StartAsync(output);
-        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        rig.Upstream.OnMessage = (i, _) =>
-        {
-            if (i == 0)
-            {
-                first.TrySetResult();
-            }
-        };
+        var first = FirstMessageReachesUpstream(rig);
         using var channel = rig.Channel();
 
         using var call = rig.Client(channel).ClientStream(Deadline());
         await call.RequestStream.WriteAsync(new EchoRequest { Text = "a", Payload = ByteString.CopyFrom(new byte[100]) });
-        await first.Task.WaitAsync(TestTimeouts.Default); // a proxy that waited for the whole request would stop here
+        await first.WaitAsync(TestTimeouts.Default); // a proxy that waited for the whole request would stop here
         await call.RequestStream.WriteAsync(new EchoRequest { Text = "b", Payload = ByteString.CopyFrom(new byte[200]) });
         await call.RequestStream.CompleteAsync();
         var reply = await call.ResponseAsync.WaitAsync(TestTimeouts.Default);
@@ -91,20 +84,13 @@ public sealed class GrpcThroughProxyTests(ITestOutputHelper output)
     public async Task ClientStreaming_LargerThanTheRetryBuffer_StreamsThrough()
     {
         await using var rig = await GrpcProxyRig.StartAsync(output);
-        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        rig.Upstream.OnMessage = (i, _) =>
-        {
-            if (i == 0)
-            {
-                first.TrySetResult();
-            }
-        };
+        var first = FirstMessageReachesUpstream(rig);
         using var channel = rig.Channel();
         var chunk = ByteString.CopyFrom(new byte[256 * 1024]); // each message alone is four times the 64 KiB retry buffer
 
         using var call = rig.Client(channel).ClientStream(Deadline());
         await call.RequestStream.WriteAsync(new EchoRequest { Text = "0", Payload = chunk });
-        await first.Task.WaitAsync(TestTimeouts.Default);
+        await first.WaitAsync(TestTimeouts.Default);
         for (var i = 1; i < 16; i++)
         {
             await call.RequestStream.WriteAsync(new EchoRequest { Text = i.ToString(System.Globalization.CultureInfo.InvariantCulture), Payload = chunk });
@@ -300,5 +286,19 @@ public sealed class GrpcThroughProxyTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal(HttpStatusCode.OK, status.StatusCode);
         Assert.Contains("\"kp\"", await status.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Completes when the upstream has received the call's first message.</summary>
+    private static Task FirstMessageReachesUpstream(GrpcProxyRig rig)
+    {
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        rig.Upstream.OnMessage = (i, _) =>
+        {
+            if (i == 0)
+            {
+                first.TrySetResult();
+            }
+        };
+        return first.Task;
     }
 }
