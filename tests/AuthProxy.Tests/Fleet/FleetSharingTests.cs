@@ -44,9 +44,9 @@ public sealed class FleetSharingTests(ITestOutputHelper output) : IAsyncLifetime
     [RedisFact]
     public async Task TwoFleets_WithDifferentCredentials_UnderTheSameProviderName_NeverShare()
     {
-        await using var one = await ProxyHost.StartAsync(Config(KeyOne), output);
-        await using var two = await ProxyHost.StartAsync(Config(KeyTwo), output);
-        await using var oneAgain = await ProxyHost.StartAsync(Config(KeyOne), output); // a second replica of fleet one
+        await using var one = await StartConnectedAsync(Config(KeyOne));
+        await using var two = await StartConnectedAsync(Config(KeyTwo));
+        await using var oneAgain = await StartConnectedAsync(Config(KeyOne)); // a second replica of fleet one
 
         Assert.Equal(HttpStatusCode.OK, (await Get(one, "/kms/a")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Get(two, "/kms/b")).StatusCode);
@@ -65,8 +65,8 @@ public sealed class FleetSharingTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var fileA = _files.Write("a-kp-apikey", KeyOne + "\n");
         var fileB = _files.Write("b-kp-apikey", KeyOne);
-        await using var a = await ProxyHost.StartAsync(Config(keyFile: fileA), output);
-        await using var b = await ProxyHost.StartAsync(Config(keyFile: fileB), output);
+        await using var a = await StartConnectedAsync(Config(keyFile: fileA));
+        await using var b = await StartConnectedAsync(Config(keyFile: fileB));
 
         await Get(a, "/kms/a");
         await Get(b, "/kms/b");
@@ -76,7 +76,7 @@ public sealed class FleetSharingTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Another fleet mounts its own, different key at the very same path (as every Kubernetes namespace would).
         File.WriteAllText(fileA, KeyTwo);
-        await using var other = await ProxyHost.StartAsync(Config(keyFile: fileA), output);
+        await using var other = await StartConnectedAsync(Config(keyFile: fileA));
         await Get(other, "/kms/other");
 
         Assert.Equal(2, _idpState.Requests);
@@ -86,7 +86,7 @@ public sealed class FleetSharingTests(ITestOutputHelper output) : IAsyncLifetime
     [RedisFact]
     public async Task TamperedEntry_IsIgnored_AndForeignEntry_IsIgnored()
     {
-        await using (var first = await ProxyHost.StartAsync(Config(KeyOne), output))
+        await using (var first = await StartConnectedAsync(Config(KeyOne)))
         {
             await Get(first, "/kms/first");
         }
@@ -97,7 +97,7 @@ public sealed class FleetSharingTests(ITestOutputHelper output) : IAsyncLifetime
         tampered[40] ^= 0x01;
         await _redis.ExecuteAsync("SET", entry, tampered, "PX", "3600000");
 
-        await using (var second = await ProxyHost.StartAsync(Config(KeyOne), output))
+        await using (var second = await StartConnectedAsync(Config(KeyOne)))
         {
             Assert.Equal(HttpStatusCode.OK, (await Get(second, "/kms/second")).StatusCode);
             Assert.Contains(second.Logs, l => l.Contains("[1105]", StringComparison.Ordinal));
@@ -109,13 +109,13 @@ public sealed class FleetSharingTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Another fleet's key, the same prefix and credential: copy our entry under its name; it cannot open it.
         var otherKeyFile = _files.Write("other-key", Convert.ToBase64String(FleetReplica.NewKey()));
-        await using var foreign = await ProxyHost.StartAsync(Config(KeyOne, cacheKeyFile: otherKeyFile), output);
+        await using var foreign = await StartConnectedAsync(Config(KeyOne, cacheKeyFile: otherKeyFile));
         var before = _idpState.Requests;
         await Get(foreign, "/kms/foreign-1"); // stores its own entry under its own name (in the background)
         Assert.True(await Eventually.TrueAsync(async () => (await _redis.KeysAsync("fleet:token:*")).Count == 2), "the other fleet stored no entry");
         var foreignEntry = Assert.Single(await _redis.KeysAsync("fleet:token:*"), k => k != entry);
         await _redis.ExecuteAsync("SET", foreignEntry, fresh, "PX", "3600000");
-        await using var foreignReplica = await ProxyHost.StartAsync(Config(KeyOne, cacheKeyFile: otherKeyFile), output);
+        await using var foreignReplica = await StartConnectedAsync(Config(KeyOne, cacheKeyFile: otherKeyFile));
         Assert.Equal(HttpStatusCode.OK, (await Get(foreignReplica, "/kms/foreign-2")).StatusCode);
         Assert.Equal(before + 2, _idpState.Requests);
         Assert.NotEqual(_upstream.Requests.First(r => r.Path == "/second").Header("Authorization"),
@@ -125,7 +125,7 @@ public sealed class FleetSharingTests(ITestOutputHelper output) : IAsyncLifetime
     [RedisFact]
     public async Task EntriesInRedis_AreNotReadableWithoutTheKey()
     {
-        await using var proxy = await ProxyHost.StartAsync(Config(KeyOne), output);
+        await using var proxy = await StartConnectedAsync(Config(KeyOne));
         await Get(proxy, "/kms/a");
         var token = _upstream.Requests.Single().Header("Authorization")!["Bearer ".Length..];
 
@@ -147,7 +147,7 @@ public sealed class FleetSharingTests(ITestOutputHelper output) : IAsyncLifetime
     [RedisFact]
     public async Task Status_ShowsTheSharedCache_AndNullWithoutOne()
     {
-        await using var shared = await ProxyHost.StartAsync(Config(KeyOne), output);
+        await using var shared = await StartConnectedAsync(Config(KeyOne));
         await using var alone = await ProxyHost.StartAsync(Configs.Kms(_idp.Url, _upstream.Url), output);
         await Get(shared, "/kms/a");
 
@@ -216,6 +216,29 @@ public sealed class FleetSharingTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         return FleetConfigs.WithTokenCache(kms, _redis.Configuration, cacheKeyFile ?? _keyFile);
+    }
+
+    /// <summary>
+    /// Starts a proxy with the shared cache and waits until it is connected to Redis: start-up never waits for Redis, so a
+    /// request sent sooner would (by design) fetch its own token, and the test would measure the race, not the sharing.
+    /// </summary>
+    private async Task<ProxyHost> StartConnectedAsync(string config)
+    {
+        var proxy = await ProxyHost.StartAsync(config, output);
+        if (!await Eventually.TrueAsync(async () => await TokenCacheStateAsync(proxy) == "connected"))
+        {
+            await proxy.DisposeAsync();
+            Assert.Fail("the proxy did not connect to Redis");
+        }
+
+        return proxy;
+    }
+
+    private static async Task<string?> TokenCacheStateAsync(ProxyHost proxy)
+    {
+        using var client = proxy.CreateClient();
+        using var status = JsonDocument.Parse(await client.GetStringAsync("/_authproxy/status"));
+        return status.RootElement.GetProperty("tokenCache").GetProperty("state").GetString();
     }
 
     private static async Task<HttpResponseMessage> Get(ProxyHost proxy, string path)

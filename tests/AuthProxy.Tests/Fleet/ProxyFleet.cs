@@ -24,7 +24,7 @@ internal sealed class ProxyFleet : IAsyncDisposable
 
     public Replica this[int index] => _replicas[index];
 
-    /// <summary>Starts <paramref name="count"/> replicas with <paramref name="configJson"/> and waits until each is ready.</summary>
+    /// <summary>Starts <paramref name="count"/> replicas with <paramref name="configJson"/> and waits until each is ready (and, with a shared cache, connected to Redis).</summary>
     /// <param name="count">How many replicas.</param>
     /// <param name="configJson">The configuration; the first route gets the <c>x-replica</c> header (at transform index <paramref name="headerTransformIndex"/>).</param>
     /// <param name="output">Where the replicas' output goes.</param>
@@ -55,6 +55,18 @@ internal sealed class ProxyFleet : IAsyncDisposable
             foreach (var start in starts)
             {
                 fleet._replicas.Add(await start);
+            }
+
+            // Start-up never waits for Redis: a replica sent a request before it connected would fetch its own token,
+            // and a test of the sharing would measure that race instead.
+            foreach (var replica in fleet._replicas)
+            {
+                var connected = await Eventually.TrueAsync(async () =>
+                    await replica.TokenCacheStatusAsync() is not { ValueKind: JsonValueKind.Object } cache || cache.GetProperty("state").GetString() == "connected");
+                if (!connected)
+                {
+                    throw new InvalidOperationException($"replica {replica.Name} did not connect to Redis");
+                }
             }
         }
         catch
