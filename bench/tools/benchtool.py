@@ -236,7 +236,7 @@ def cmd_warmup(args):
     sustained = None
     if args.sustain > 0:
         # One long load first: on one CPU .NET's tier-1 and PGO promotions land over about a minute of steady load,
-        # and short bursts with pauses can settle on an intermediate level (README "Warm-up").
+        # and short bursts with pauses can settle on an intermediate level (bench/README.md, "Warm-up").
         result, _ = wrk(args.url, args.conns, args.sustain, latency=False)
         sustained = result["rps"]
         if args.pids:
